@@ -1,0 +1,308 @@
+// Package config builds Hozur's one typed configuration: defaults, then an
+// optional YAML file, then HOZUR_* environment variables; the caller applies
+// flags afterwards and calls Validate again. It is a leaf package and keeps
+// no global state: the Config value is passed explicitly.
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"time"
+
+	// The default zone (Asia/Tehran) must load on hosts and containers
+	// without a system zoneinfo database, so the binary carries its own.
+	_ "time/tzdata"
+
+	"github.com/caarlos0/env/v11"
+	"go.yaml.in/yaml/v3"
+)
+
+// Example is a commented YAML file showing every key with its default value.
+//
+//go:embed example.yaml
+var Example []byte
+
+// Config is the whole configuration of Hozur.
+type Config struct {
+	// Addr is the host:port the HTTP server listens on.
+	Addr string `yaml:"addr" env:"HOZUR_ADDR"`
+	// DataDir holds the SQLite database and other local state.
+	DataDir string `yaml:"data_dir" env:"HOZUR_DATA"`
+	// BaseURL is the public URL of the site; empty means derived from Addr (see PublicURL).
+	BaseURL string `yaml:"base_url" env:"HOZUR_BASE_URL"`
+	// Database selects and configures the database.
+	Database Database `yaml:"database"`
+	// TimeZone is the IANA zone used to show and schedule times.
+	TimeZone string `yaml:"time_zone" env:"HOZUR_TIME_ZONE"`
+	// Locale is the default user-interface language: "fa" or "en".
+	Locale string `yaml:"locale" env:"HOZUR_LOCALE"`
+	// Session configures login sessions.
+	Session Session `yaml:"session"`
+	// Log configures the slog logger.
+	Log Log `yaml:"log"`
+	// Security configures proxies and login throttling.
+	Security Security `yaml:"security"`
+	// AdminPassword comes only from HOZUR_ADMIN_PASSWORD or HOZUR_ADMIN_PASSWORD_FILE, never from YAML.
+	AdminPassword string `yaml:"-" env:"HOZUR_ADMIN_PASSWORD"`
+}
+
+// Database selects and configures the database.
+type Database struct {
+	// Driver is "sqlite" or "postgres".
+	Driver string `yaml:"driver" env:"HOZUR_DATABASE_DRIVER"`
+	// DSN is the connection string; for sqlite empty means DataDir/hozur.db. Also HOZUR_DATABASE_DSN_FILE.
+	DSN string `yaml:"dsn" env:"HOZUR_DATABASE_DSN"`
+	// MaxReaders is the size of the read-only connection pool.
+	MaxReaders int `yaml:"max_readers" env:"HOZUR_DATABASE_MAX_READERS"`
+}
+
+// Session configures login sessions.
+type Session struct {
+	// IdleTimeout ends a session after this long without a request.
+	IdleTimeout time.Duration `yaml:"idle_timeout" env:"HOZUR_SESSION_IDLE_TIMEOUT"`
+	// Lifetime ends a session this long after login, however active it is.
+	Lifetime time.Duration `yaml:"lifetime" env:"HOZUR_SESSION_LIFETIME"`
+	// SecureCookie is "auto" (Secure over TLS or when BaseURL is https), "always" or "never".
+	SecureCookie string `yaml:"secure_cookie" env:"HOZUR_SESSION_SECURE_COOKIE"`
+}
+
+// Log configures the slog logger.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level" env:"HOZUR_LOG_LEVEL"`
+	// Format is text or json.
+	Format string `yaml:"format" env:"HOZUR_LOG_FORMAT"`
+}
+
+// Security configures proxies and login throttling.
+type Security struct {
+	// TrustedProxies are CIDRs whose X-Forwarded-For is trusted; empty trusts none.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"HOZUR_TRUSTED_PROXIES" envSeparator:","`
+	// LoginMaxAttempts is how many failed logins per account and per IP are allowed within LoginWindow.
+	LoginMaxAttempts int `yaml:"login_max_attempts" env:"HOZUR_LOGIN_MAX_ATTEMPTS"`
+	// LoginWindow is the period over which failed logins are counted.
+	LoginWindow time.Duration `yaml:"login_window" env:"HOZUR_LOGIN_WINDOW"`
+}
+
+// Default returns the built-in configuration, which is valid on its own.
+func Default() Config {
+	return Config{
+		Addr:     "127.0.0.1:8080",
+		DataDir:  "./data",
+		TimeZone: "Asia/Tehran",
+		Locale:   "fa",
+		Database: Database{
+			Driver:     "sqlite",
+			MaxReaders: max(4, 2*runtime.GOMAXPROCS(0)),
+		},
+		Session: Session{
+			IdleTimeout:  30 * time.Minute,
+			Lifetime:     12 * time.Hour,
+			SecureCookie: "auto",
+		},
+		Log: Log{Level: "info", Format: "text"},
+		Security: Security{
+			TrustedProxies:   []string{},
+			LoginMaxAttempts: 5,
+			LoginWindow:      15 * time.Minute,
+		},
+	}
+}
+
+// secretFiles maps each secret's environment variable to the one naming a file that holds it.
+var secretFiles = []struct{ key, fileKey string }{
+	{"HOZUR_DATABASE_DSN", "HOZUR_DATABASE_DSN_FILE"},
+	{"HOZUR_ADMIN_PASSWORD", "HOZUR_ADMIN_PASSWORD_FILE"},
+}
+
+// Load builds the config from Default(), the YAML file at path (skipped when
+// path is ""), and the HOZUR_* variables in environ (os.Environ() in
+// production), then validates it. Flags are the caller's: apply them to the
+// result and call Validate again.
+//
+// An environment variable set to the empty string counts as unset.
+func Load(path string, environ []string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		if err := cfg.loadFile(path); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := cfg.loadEnv(environ); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// loadFile overlays the YAML file at path; keys absent from the file keep their values.
+func (c *Config) loadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		if errors.Is(err, io.EOF) { // an empty file changes nothing
+			return nil
+		}
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	// A second document is almost certainly a mistake and would be ignored silently.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config: %s: only one YAML document is allowed", path)
+	}
+	return nil
+}
+
+// loadEnv overlays HOZUR_* variables from environ, including the *_FILE secrets.
+func (c *Config) loadEnv(environ []string) error {
+	vars := envMap(environ)
+
+	var errs []error
+	for _, s := range secretFiles {
+		name, ok := vars[s.fileKey]
+		if !ok {
+			continue
+		}
+		if _, both := vars[s.key]; both {
+			errs = append(errs, fmt.Errorf("config: %s and %s: set only one of them", s.key, s.fileKey))
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("config: %s: %w", s.fileKey, err))
+			continue
+		}
+		secret := strings.TrimSpace(string(b))
+		if secret == "" {
+			errs = append(errs, fmt.Errorf("config: %s: file %s is empty", s.fileKey, name))
+			continue
+		}
+		vars[s.key] = secret
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+
+	if err := env.ParseWithOptions(c, env.Options{Environment: vars}); err != nil {
+		return envError(err)
+	}
+	c.Security.TrustedProxies = cleanList(c.Security.TrustedProxies)
+	return nil
+}
+
+// envMap keeps the non-empty HOZUR_* entries of environ. Like os.Getenv, the
+// first of duplicate entries wins. The map is never nil, so the env library
+// does not fall back to the real process environment.
+func envMap(environ []string) map[string]string {
+	m := make(map[string]string)
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(k, "HOZUR_") || v == "" {
+			continue
+		}
+		if _, dup := m[k]; !dup {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// envError rewrites the env library's errors, which name Go fields, to name
+// the environment variables the user actually set.
+func envError(err error) error {
+	keys := envKeys(reflect.TypeFor[Config](), map[string]string{})
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return fmt.Errorf("config: environment: %w", err)
+	}
+	errs := make([]error, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			key := keys[pe.Name]
+			if key == "" {
+				key = pe.Name
+			}
+			errs = append(errs, fmt.Errorf("config: %s: %w", key, pe.Err))
+			continue
+		}
+		errs = append(errs, fmt.Errorf("config: environment: %w", e))
+	}
+	return errors.Join(errs...)
+}
+
+// envKeys maps Go field names to their env tags; field names are unique across Config.
+func envKeys(t reflect.Type, into map[string]string) map[string]string {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type.Kind() == reflect.Struct {
+			envKeys(f.Type, into)
+			continue
+		}
+		if tag, _, _ := strings.Cut(f.Tag.Get("env"), ","); tag != "" {
+			into[f.Name] = tag
+		}
+	}
+	return into
+}
+
+// cleanList trims entries and drops empty ones, so "a, b," means [a b].
+func cleanList(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Location returns the configured time zone. Call it after Validate has
+// succeeded and keep the result; it falls back to UTC only if the zone cannot load.
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil || c.TimeZone == "" {
+		return time.UTC
+	}
+	return loc
+}
+
+// SQLitePath returns the SQLite DSN: Database.DSN if set, else DataDir/hozur.db.
+func (c Config) SQLitePath() string {
+	if c.Database.DSN != "" {
+		return c.Database.DSN
+	}
+	return filepath.Join(c.DataDir, "hozur.db")
+}
+
+// PublicURL returns BaseURL without a trailing slash, or, when it is empty,
+// an http URL derived from Addr (an unspecified host becomes localhost).
+func (c Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return "http://" + c.Addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

@@ -1,0 +1,121 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Validate checks every field and returns all problems at once, each naming
+// its YAML key, e.g. `config: database.driver: must be "sqlite" or "postgres", got "mysql"`.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: "+format, append([]any{key}, args...)...))
+	}
+	oneOf := func(key, got string, allowed ...string) {
+		for _, a := range allowed {
+			if got == a {
+				return
+			}
+		}
+		bad(key, "must be one of %q, got %q", allowed, got)
+	}
+	positive := func(key string, d time.Duration) {
+		if d <= 0 {
+			bad(key, "must be a positive duration such as \"30m\", got %s", d)
+		}
+	}
+
+	if host, port, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("addr", "must have the form host:port, got %q", c.Addr)
+	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		bad("addr", "port must be a number from 0 to 65535, got %q", port)
+	} else if _, ipErr := netip.ParseAddr(host); host != "" && ipErr != nil && !validHostname(host) {
+		bad("addr", "invalid host %q", host)
+	}
+
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		switch {
+		case err != nil:
+			bad("base_url", "must be an absolute http or https URL, got %q", c.BaseURL)
+		case u.Scheme != "http" && u.Scheme != "https":
+			bad("base_url", "scheme must be http or https, got %q", c.BaseURL)
+		case u.Host == "":
+			bad("base_url", "must include a host, got %q", c.BaseURL)
+		case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+			bad("base_url", "must not contain user info, a query or a fragment, got %q", c.BaseURL)
+		}
+	}
+
+	switch c.Database.Driver {
+	case "sqlite":
+	case "postgres":
+		if c.Database.DSN == "" {
+			bad("database.dsn", "is required when database.driver is \"postgres\" (or set HOZUR_DATABASE_DSN_FILE)")
+		}
+	default:
+		bad("database.driver", "must be \"sqlite\" or \"postgres\", got %q", c.Database.Driver)
+	}
+	if c.Database.MaxReaders < 1 {
+		bad("database.max_readers", "must be at least 1, got %d", c.Database.MaxReaders)
+	}
+
+	if c.TimeZone == "" {
+		bad("time_zone", "must not be empty; use an IANA name such as \"Asia/Tehran\" or \"UTC\"")
+	} else if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		bad("time_zone", "unknown time zone %q: %v", c.TimeZone, err)
+	}
+
+	oneOf("locale", c.Locale, "fa", "en")
+
+	positive("session.idle_timeout", c.Session.IdleTimeout)
+	positive("session.lifetime", c.Session.Lifetime)
+	if c.Session.IdleTimeout > 0 && c.Session.Lifetime > 0 && c.Session.Lifetime < c.Session.IdleTimeout {
+		bad("session.lifetime", "must be at least session.idle_timeout (%s), got %s", c.Session.IdleTimeout, c.Session.Lifetime)
+	}
+	oneOf("session.secure_cookie", c.Session.SecureCookie, "auto", "always", "never")
+
+	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf("log.format", c.Log.Format, "text", "json")
+
+	for i, p := range c.Security.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			hint := ""
+			if _, ipErr := netip.ParseAddr(p); ipErr == nil {
+				hint = " (write a single address as a /32 or /128 prefix)"
+			}
+			bad(fmt.Sprintf("security.trusted_proxies[%d]", i), "must be a CIDR such as \"10.0.0.0/8\", got %q%s", p, hint)
+		}
+	}
+	if c.Security.LoginMaxAttempts < 1 {
+		bad("security.login_max_attempts", "must be at least 1, got %d", c.Security.LoginMaxAttempts)
+	}
+	positive("security.login_window", c.Security.LoginWindow)
+
+	return errors.Join(errs...)
+}
+
+// validHostname accepts DNS names made of letters, digits, hyphens and dots.
+func validHostname(h string) bool {
+	if len(h) > 253 {
+		return false
+	}
+	for _, r := range h {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}

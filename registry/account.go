@@ -1,0 +1,488 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"hozur/registry/link"
+	"hozur/registry/textnorm"
+)
+
+// AccountInput is what a person supplies to declare or change an account:
+// a pasted URL, or a platform and a handle; the capacity; and the holder, an
+// agency for institutional accounts or an official for office and personal
+// ones.
+type AccountInput struct {
+	URL          string
+	PlatformCode string
+	Handle       string
+	Capacity     string
+	AgencyID     int64
+	OfficialID   int64
+	Status       string
+	Source       string
+	Verification string
+	OpenedOn     *time.Time
+}
+
+// resolved is an input checked against the store.
+type resolved struct {
+	platform *Platform
+	acct     link.Account
+	agency   *Agency
+	official *OfficialView
+}
+
+// canVerify: only the oversight office vouches for an account.
+func canVerify(a Actor) bool { return a.Role == RoleAdmin || a.Role == RoleReviewer }
+
+func defaultSource(a Actor) string {
+	switch a.Role {
+	case RoleOfficial:
+		return SourceSelf
+	case RoleLiaison:
+		return SourceAgency
+	}
+	return SourceOversight
+}
+
+// linkErrorKey turns a recognition error into a message key.
+func linkErrorKey(err error) string {
+	var le *link.Error
+	if errors.As(err, &le) {
+		if le.Code == "link.not_account" && le.Kind != "" {
+			return le.Code + "." + le.Kind
+		}
+		return le.Code
+	}
+	return "error.invalid"
+}
+
+func (s *Store) resolveAccount(ctx context.Context, in *AccountInput, fe fieldErrors) (*resolved, error) {
+	in.URL = strings.TrimSpace(in.URL)
+	in.Handle = strings.TrimSpace(in.Handle)
+	in.PlatformCode = strings.TrimSpace(in.PlatformCode)
+	r := &resolved{}
+	plist, err := s.Platforms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lp := linkPlatforms(plist)
+	switch {
+	case in.URL != "" && in.PlatformCode != "":
+		r.acct, err = link.FromHandle(in.PlatformCode, in.URL, lp)
+		if err != nil {
+			fe.add("url", linkErrorKey(err))
+		}
+	case in.URL != "":
+		r.acct, err = link.Recognize(in.URL, lp)
+		if err != nil {
+			fe.add("url", linkErrorKey(err))
+		}
+	case in.Handle != "":
+		if in.PlatformCode == "" {
+			fe.add("platform", "error.required")
+			break
+		}
+		r.acct, err = link.FromHandle(in.PlatformCode, in.Handle, lp)
+		if err != nil {
+			fe.add("handle", linkErrorKey(err))
+		}
+	default:
+		fe.add("url", "account.url_or_handle")
+	}
+	if r.acct.Platform != "" {
+		for i := range plist {
+			if plist[i].Code == r.acct.Platform {
+				r.platform = &plist[i]
+			}
+		}
+		if r.platform == nil {
+			fe.add("platform", "error.not_found")
+		}
+	}
+	if !slices.Contains(Capacities, in.Capacity) {
+		fe.add("capacity", "error.choose")
+	}
+	if in.Status == "" {
+		in.Status = StatusActive
+	}
+	if !slices.Contains(Statuses, in.Status) {
+		fe.add("status", "error.choose")
+	}
+	if in.Source != "" && !slices.Contains(Sources, in.Source) {
+		fe.add("source", "error.choose")
+	}
+	if in.Verification == "" {
+		in.Verification = VerificationUnverified
+	}
+	if !slices.Contains(Verifications, in.Verification) {
+		fe.add("verification", "error.choose")
+	}
+	if in.Capacity == CapacityInstitutional {
+		if in.OfficialID != 0 {
+			fe.add("official_id", "account.institutional_no_official")
+		}
+		if in.AgencyID == 0 {
+			fe.add("agency_id", "account.agency_required")
+		} else if r.agency, err = s.Agency(ctx, in.AgencyID); errors.Is(err, ErrNotFound) {
+			fe.add("agency_id", "error.not_found")
+		} else if err != nil {
+			return nil, err
+		}
+	} else if in.Capacity != "" {
+		if in.OfficialID == 0 {
+			fe.add("official_id", "account.official_required")
+		} else if r.official, err = s.official(ctx, in.OfficialID); errors.Is(err, ErrNotFound) {
+			fe.add("official_id", "error.not_found")
+		} else if err != nil {
+			return nil, err
+		} else {
+			in.AgencyID = r.official.AgencyID
+			r.agency = &Agency{ID: r.official.AgencyID, Path: r.official.AgencyPath}
+		}
+	}
+	return r, nil
+}
+
+func (r *resolved) target() Target {
+	t := Target{Resource: ResAccount}
+	if r.agency != nil {
+		t.AgencyPath = r.agency.Path
+	}
+	if r.official != nil {
+		t.OfficialID = r.official.ID
+	}
+	return t
+}
+
+func (s *Store) duplicateAccount(ctx context.Context, platformID int64, handle string, self int64) error {
+	var id int64
+	if err := s.db(ctx).Model(&Account{}).Select("id").Where("platform_id = ? AND handle = ? AND id <> ?", platformID, handle, self).Limit(1).Scan(&id).Error; err != nil {
+		return fmt.Errorf("check duplicate account: %w", err)
+	}
+	if id != 0 {
+		return &ConflictError{Key: "account.duplicate", Field: "url", Args: map[string]any{"ID": id}}
+	}
+	return nil
+}
+
+// CreateAccount declares an account. The same account (platform and
+// normalised handle) can be registered once.
+func (s *Store) CreateAccount(ctx context.Context, a Actor, in AccountInput) (*AccountView, error) {
+	var id int64
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		fe := fieldErrors{}
+		r, err := s.resolveAccount(ctx, &in, fe)
+		if err != nil {
+			return err
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		if !a.Can(ActionCreate, r.target()) {
+			return ErrForbidden
+		}
+		if err := s.duplicateAccount(ctx, r.platform.ID, r.acct.Handle, 0); err != nil {
+			return err
+		}
+		now := s.Now()
+		acc := Account{PlatformID: r.platform.ID, Handle: r.acct.Handle, Display: r.acct.Display, URL: r.acct.URL, AgencyID: in.AgencyID,
+			Capacity: in.Capacity, Status: in.Status, Source: in.Source, Verification: in.Verification, OpenedOn: in.OpenedOn, CreatedAt: now, UpdatedAt: now}
+		if r.official != nil {
+			acc.OfficialID = &r.official.ID
+		}
+		if acc.Source == "" || !canVerify(a) {
+			acc.Source = defaultSource(a)
+		}
+		if !canVerify(a) {
+			acc.Verification = VerificationUnverified
+		}
+		if acc.Verification == VerificationVerified {
+			acc.VerifiedAt = &now
+		}
+		if acc.Status == StatusClosed {
+			acc.ClosedAt = &now
+		}
+		if err := s.db(ctx).Create(&acc).Error; err != nil {
+			return fmt.Errorf("create account: %w", err)
+		}
+		id = acc.ID
+		return s.record(ctx, a, "create", "account", acc.ID, accountAudit(acc))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.account(ctx, id)
+}
+
+// accountAudit keeps personal handles out of the audit trail: a personal
+// account is personal data of its holder.
+func accountAudit(acc Account) map[string]any {
+	m := map[string]any{"platform_id": acc.PlatformID, "capacity": acc.Capacity, "status": acc.Status, "source": acc.Source,
+		"verification": acc.Verification, "agency_id": acc.AgencyID, "official_id": ptrVal(acc.OfficialID), "handle": acc.Display}
+	if acc.Capacity == CapacityPersonal {
+		m["handle"] = "(personal)"
+	}
+	return m
+}
+
+// UpdateAccount changes an account.
+func (s *Store) UpdateAccount(ctx context.Context, a Actor, id int64, in AccountInput) (*AccountView, error) {
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		cur, err := s.account(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !a.Can(ActionUpdate, accountTarget(cur)) {
+			return ErrForbidden
+		}
+		fe := fieldErrors{}
+		r, err := s.resolveAccount(ctx, &in, fe)
+		if err != nil {
+			return err
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		if !a.Can(ActionUpdate, r.target()) {
+			return ErrForbidden
+		}
+		if err := s.duplicateAccount(ctx, r.platform.ID, r.acct.Handle, id); err != nil {
+			return err
+		}
+		now := s.Now()
+		next := cur.Account
+		next.PlatformID, next.Handle, next.Display, next.URL = r.platform.ID, r.acct.Handle, r.acct.Display, r.acct.URL
+		next.AgencyID, next.OfficialID, next.Capacity, next.Status, next.OpenedOn = in.AgencyID, nil, in.Capacity, in.Status, in.OpenedOn
+		if r.official != nil {
+			next.OfficialID = &r.official.ID
+		}
+		if canVerify(a) {
+			if in.Source != "" {
+				next.Source = in.Source
+			}
+			next.Verification = in.Verification
+		}
+		if next.Verification == VerificationVerified && cur.Verification != VerificationVerified {
+			next.VerifiedAt = &now
+		}
+		if next.Status == StatusClosed && cur.Status != StatusClosed {
+			next.ClosedAt = &now
+		} else if next.Status != StatusClosed {
+			next.ClosedAt = nil
+		}
+		next.UpdatedAt = now
+		upd := map[string]any{"platform_id": next.PlatformID, "handle": next.Handle, "display": next.Display, "url": next.URL, "agency_id": next.AgencyID,
+			"official_id": next.OfficialID, "capacity": next.Capacity, "status": next.Status, "source": next.Source, "verification": next.Verification,
+			"opened_on": next.OpenedOn, "verified_at": next.VerifiedAt, "closed_at": next.ClosedAt, "updated_at": now}
+		if err := s.db(ctx).Model(&Account{}).Where("id = ?", id).Updates(upd).Error; err != nil {
+			return fmt.Errorf("update account: %w", err)
+		}
+		return s.record(ctx, a, "update", "account", id, diff(accountAudit(cur.Account), accountAudit(next)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.account(ctx, id)
+}
+
+// DeleteAccount removes an account from the registry.
+func (s *Store) DeleteAccount(ctx context.Context, a Actor, id int64) error {
+	return s.Tx(ctx, func(ctx context.Context) error {
+		cur, err := s.account(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !a.Can(ActionDelete, accountTarget(cur)) {
+			return ErrForbidden
+		}
+		if err := s.db(ctx).Delete(&Account{}, id).Error; err != nil {
+			return fmt.Errorf("delete account: %w", err)
+		}
+		return s.record(ctx, a, "delete", "account", id, accountAudit(cur.Account))
+	})
+}
+
+func accountTarget(v *AccountView) Target {
+	t := Target{Resource: ResAccount, AgencyPath: v.AgencyPath}
+	if v.OfficialID != nil {
+		t.OfficialID = *v.OfficialID
+	}
+	return t
+}
+
+const accountColumns = `accounts.*, platforms.code AS platform_code, platforms.name AS platform_name, platforms.name_en AS platform_name_en,
+platforms.origin AS origin, agencies.name AS agency_name, agencies.name_en AS agency_name_en, agencies.path AS agency_path,
+COALESCE(officials.name, '') AS official_name`
+
+const accountJoins = `JOIN platforms ON platforms.id = accounts.platform_id JOIN agencies ON agencies.id = accounts.agency_id
+LEFT JOIN officials ON officials.id = accounts.official_id`
+
+func (s *Store) account(ctx context.Context, id int64) (*AccountView, error) {
+	var v AccountView
+	err := s.rdb(ctx).Table("accounts").Select(accountColumns).Joins(accountJoins).Where("accounts.id = ?", id).Take(&v).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get account %d: %w", id, err)
+	}
+	return &v, nil
+}
+
+// Account returns one account, if the actor may see it.
+func (s *Store) Account(ctx context.Context, a Actor, id int64) (*AccountView, error) {
+	v, err := s.account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Can(ActionView, accountTarget(v)) {
+		return nil, ErrForbidden
+	}
+	return v, nil
+}
+
+// AccountFilter narrows the account list.
+type AccountFilter struct {
+	Q            string
+	AgencyID     int64 // includes sub-agencies
+	OfficialID   int64
+	Platform     string // code
+	Origin       string
+	Capacity     string
+	Status       string
+	Verification string
+}
+
+var accountSorts = map[string]sortSpec{"id": {column: "accounts.id"}, "handle": {column: "accounts.handle", text: true}}
+
+// Accounts lists the accounts the actor may see.
+func (s *Store) Accounts(ctx context.Context, a Actor, f AccountFilter, p Page) (Result[AccountView], error) {
+	var res Result[AccountView]
+	sc := a.ScopeFor(ResAccount)
+	if sc.None {
+		return res, ErrForbidden
+	}
+	var within string
+	if f.AgencyID != 0 {
+		ag, err := s.Agency(ctx, f.AgencyID)
+		if err != nil {
+			return res, err
+		}
+		within = ag.Path
+	}
+	var platformID int64
+	if f.Platform != "" {
+		pl, err := s.PlatformByCode(ctx, f.Platform)
+		if err != nil {
+			return res, err
+		}
+		platformID = pl.ID
+	}
+	base := func() *gorm.DB {
+		q := s.rdb(ctx).Table("accounts")
+		if sc.AgencyPath != "" {
+			q = q.Where(inSubtree("accounts.agency_id", sc.AgencyPath))
+		}
+		if sc.OfficialID != 0 {
+			q = q.Where("accounts.official_id = ?", sc.OfficialID)
+		}
+		if within != "" {
+			q = q.Where(inSubtree("accounts.agency_id", within))
+		}
+		if f.OfficialID != 0 {
+			q = q.Where("accounts.official_id = ?", f.OfficialID)
+		}
+		if platformID != 0 {
+			q = q.Where("accounts.platform_id = ?", platformID)
+		}
+		if f.Origin != "" {
+			q = q.Where("accounts.platform_id IN (SELECT id FROM platforms WHERE origin = ?)", f.Origin)
+		}
+		if f.Capacity != "" {
+			q = q.Where("accounts.capacity = ?", f.Capacity)
+		}
+		if f.Status != "" {
+			q = q.Where("accounts.status = ?", f.Status)
+		}
+		if f.Verification != "" {
+			q = q.Where("accounts.verification = ?", f.Verification)
+		}
+		if k := textnorm.Key(strings.TrimPrefix(strings.TrimSpace(f.Q), "@")); k != "" {
+			like := "%" + likeEscape(k) + "%"
+			q = q.Where(`(accounts.handle >= ? AND accounts.handle < ?
+ OR accounts.official_id IN (SELECT id FROM officials WHERE name_key LIKE ? ESCAPE '\')
+ OR (accounts.official_id IS NULL AND accounts.agency_id IN (SELECT id FROM agencies WHERE name_key LIKE ? ESCAPE '\')))`,
+				k, k+"\U0010FFFF", like, like)
+		}
+		return q
+	}
+	var err error
+	if res.Total, res.TotalCapped, err = boundedCount(base()); err != nil {
+		return res, fmt.Errorf("count accounts: %w", err)
+	}
+	q, spec, _, err := keyset(base().Select(accountColumns).Joins(accountJoins), p, accountSorts, "-id", "accounts.id")
+	if err != nil {
+		return res, err
+	}
+	if err := q.Scan(&res.Items).Error; err != nil {
+		return res, fmt.Errorf("list accounts: %w", err)
+	}
+	res.Items, res.Next = trim(res.Items, p, func(x AccountView) string {
+		if spec.column == "accounts.handle" {
+			return encodeCursor(x.Handle, x.ID)
+		}
+		return encodeCursor(nil, x.ID)
+	})
+	return res, nil
+}
+
+// RegistryCounts are the figures on the dashboard.
+type RegistryCounts struct {
+	Agencies, Officials, Accounts, Foreign, Domestic, Unverified int64
+}
+
+// Counts returns the dashboard figures within the actor's scope.
+func (s *Store) Counts(ctx context.Context, a Actor) (RegistryCounts, error) {
+	var c RegistryCounts
+	if err := s.rdb(ctx).Model(&Agency{}).Count(&c.Agencies).Error; err != nil {
+		return c, fmt.Errorf("count: %w", err)
+	}
+	osc, asc := a.ScopeFor(ResOfficial), a.ScopeFor(ResAccount)
+	oq := s.rdb(ctx).Table("officials")
+	switch {
+	case osc.None:
+		oq = oq.Where("1 = 0")
+	case osc.AgencyPath != "":
+		oq = oq.Where(inSubtree("agency_id", osc.AgencyPath))
+	case osc.OfficialID != 0:
+		oq = oq.Where("id = ?", osc.OfficialID)
+	}
+	if err := oq.Count(&c.Officials).Error; err != nil {
+		return c, fmt.Errorf("count: %w", err)
+	}
+	aq := s.rdb(ctx).Table("accounts").Joins("JOIN platforms ON platforms.id = accounts.platform_id")
+	switch {
+	case asc.None:
+		aq = aq.Where("1 = 0")
+	case asc.AgencyPath != "":
+		aq = aq.Where(inSubtree("accounts.agency_id", asc.AgencyPath))
+	case asc.OfficialID != 0:
+		aq = aq.Where("accounts.official_id = ?", asc.OfficialID)
+	}
+	var row struct{ Total, Foreign, Unverified int64 }
+	err := aq.Select(`COUNT(*) AS total, COALESCE(SUM(platforms.origin = 'foreign'), 0) AS foreign,
+COALESCE(SUM(accounts.verification = 'unverified'), 0) AS unverified`).Scan(&row).Error
+	if err != nil {
+		return c, fmt.Errorf("count: %w", err)
+	}
+	c.Accounts, c.Foreign, c.Unverified, c.Domestic = row.Total, row.Foreign, row.Unverified, row.Total-row.Foreign
+	return c, nil
+}

@@ -1,0 +1,225 @@
+// Package registry is Hozur's domain: the entities, their rules, who may do
+// what, and the store that keeps them.
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Options say where the store lives and how it is tuned.
+type Options struct {
+	Path       string // SQLite file
+	MaxReaders int    // size of the reader pool
+	// Now is the clock; nil means time.Now. Tests pass a fixed clock.
+	Now func() time.Time
+}
+
+// Store keeps the registry. Reads go through a pool of reader connections;
+// every write goes through a single writer connection in an immediate
+// transaction, so writers queue in Go instead of failing with SQLITE_BUSY.
+type Store struct {
+	read  *gorm.DB
+	write *gorm.DB
+	path  string
+	now   func() time.Time
+	plat  platformCache
+}
+
+const driverName = "sqlite3_hozur"
+
+var registerDriver sync.Once
+
+// connectPragmas run on every new connection, after busy_timeout, WAL,
+// synchronous and foreign_keys that the DSN sets first.
+const connectPragmas = `PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;`
+
+func sqliteDSN(path string, txlock string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", "10000")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_txlock", txlock)
+	if readOnly {
+		q.Set("_query_only", "true")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (and creates) the SQLite store. It does not migrate: call
+// Migrate, or check Pending first.
+func Open(opt Options) (*Store, error) {
+	registerDriver.Do(func() {
+		sql.Register(driverName, &sqlite3.SQLiteDriver{
+			ConnectHook: func(c *sqlite3.SQLiteConn) error {
+				_, err := c.Exec(connectPragmas, nil)
+				return err
+			},
+		})
+	})
+	if err := os.MkdirAll(filepath.Dir(opt.Path), 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	cfg := &gorm.Config{
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	write, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: sqliteDSN(opt.Path, "immediate", false)}), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", opt.Path, err)
+	}
+	wdb, err := write.DB()
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	// The first connection creates the file and switches it to WAL, so the
+	// readers below never race on the journal mode.
+	if err := wdb.Ping(); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", opt.Path, err)
+	}
+	read, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: sqliteDSN(opt.Path, "deferred", true)}), cfg)
+	if err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("open database %s: %w", opt.Path, err)
+	}
+	rdb, err := read.DB()
+	if err != nil {
+		_ = wdb.Close()
+		return nil, err
+	}
+	n := opt.MaxReaders
+	if n <= 0 {
+		n = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	rdb.SetConnMaxIdleTime(5 * time.Minute)
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{read: read, write: write, path: opt.Path, now: now}, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	var errs []error
+	for _, g := range []*gorm.DB{s.read, s.write} {
+		if db, err := g.DB(); err == nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Now is the store's clock in UTC.
+func (s *Store) Now() time.Time { return s.now().UTC() }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.read.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
+}
+
+// WriterDB is the writer connection, for tools that need database/sql
+// (migrations, bulk loads). Everything written through it is serialised
+// with the store's other writes.
+func (s *Store) WriterDB() (*sql.DB, error) { return s.write.DB() }
+
+type txKey struct{}
+
+// Tx runs fn in one immediate write transaction. A Tx inside a Tx joins the
+// outer one, so domain functions compose into one atomic write.
+func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// db is the connection for a write: the open transaction if any, else the
+// writer.
+func (s *Store) db(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return s.write.WithContext(ctx)
+}
+
+// rdb is the connection for a read: inside a write transaction it reads
+// through that transaction (to see its own writes), else a reader.
+func (s *Store) rdb(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return s.read.WithContext(ctx)
+}
+
+func (s *Store) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrationFS, "migrations/sqlite")
+	if err != nil {
+		return nil, err
+	}
+	db, err := s.write.DB()
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectSQLite3, db, sub)
+}
+
+// Migrate applies every pending migration and returns how many ran.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	p, err := s.migrations()
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// Pending reports whether the schema is behind this binary.
+func (s *Store) Pending(ctx context.Context) (bool, error) {
+	p, err := s.migrations()
+	if err != nil {
+		return false, err
+	}
+	return p.HasPending(ctx)
+}
+
+// Maintain checkpoints the WAL and lets SQLite refresh its statistics.
+func (s *Store) Maintain(ctx context.Context) error {
+	return s.write.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;").Error
+}

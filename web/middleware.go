@@ -1,0 +1,147 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"hozur/registry"
+	"hozur/web/locale"
+)
+
+const (
+	ctxUser    = "user"
+	ctxActor   = "actor"
+	ctxSession = "session"
+
+	sessionCookie = "hozur_session"
+	langCookie    = "hozur_lang"
+	flashCookie   = "hozur_flash"
+)
+
+func actorOf(c echo.Context) registry.Actor {
+	a, _ := c.Get(ctxActor).(registry.Actor)
+	a.IP = c.RealIP()
+	return a
+}
+
+// secure reports whether cookies must be Secure for this request.
+func (s *Server) secure(c echo.Context) bool {
+	switch s.cfg.Session.SecureCookie {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return c.IsTLS() || strings.HasPrefix(s.cfg.BaseURL, "https://")
+}
+
+func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		Secure: s.secure(c), SameSite: http.SameSiteLaxMode})
+}
+
+// loadSession signs in the browser's session, if any; it never refuses.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(sessionCookie)
+		if err != nil || ck.Value == "" {
+			return next(c)
+		}
+		sess, u, err := s.store.SessionUser(c.Request().Context(), s.policy, ck.Value)
+		if errors.Is(err, registry.ErrUnauthenticated) {
+			s.setCookie(c, sessionCookie, "", -1)
+			return next(c)
+		}
+		if err != nil {
+			return err
+		}
+		a, err := s.store.ActorFor(c.Request().Context(), u)
+		if err != nil {
+			return err
+		}
+		c.Set(ctxUser, u)
+		c.Set(ctxActor, a)
+		c.Set(ctxSession, sess)
+		return next(c)
+	}
+}
+
+// requireUser sends anonymous visitors to the sign-in page.
+func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, ok := c.Get(ctxUser).(*registry.User); !ok {
+			target := "/login"
+			if c.Request().Method == http.MethodGet && c.Request().URL.Path != "/" {
+				target += "?next=" + urlQueryEscape(c.Request().URL.RequestURI())
+			}
+			return c.Redirect(http.StatusSeeOther, target)
+		}
+		return next(c)
+	}
+}
+
+// requireToken authenticates API calls by a personal token.
+func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get("Authorization")
+		raw, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || raw == "" {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="hozur"`)
+			return apiError(http.StatusUnauthorized, "unauthenticated", "api.unauthenticated")
+		}
+		u, err := s.store.TokenUser(c.Request().Context(), strings.TrimSpace(raw))
+		if errors.Is(err, registry.ErrUnauthenticated) {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="hozur", error="invalid_token"`)
+			return apiError(http.StatusUnauthorized, "unauthenticated", "api.unauthenticated")
+		}
+		if err != nil {
+			return err
+		}
+		a, err := s.store.ActorFor(c.Request().Context(), u)
+		if err != nil {
+			return err
+		}
+		c.Set(ctxUser, u)
+		c.Set(ctxActor, a)
+		return next(c)
+	}
+}
+
+// securityHeaders keeps pages from being framed or sniffed, and allows only
+// our own scripts and styles.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		return next(c)
+	}
+}
+
+// localeOf picks the reader's language: the signed-in user's choice, else
+// the language cookie, else the configured default.
+func (s *Server) localeOf(c echo.Context) *locale.Locale {
+	if l, ok := c.Get("locale").(*locale.Locale); ok {
+		return l
+	}
+	lang := ""
+	if u, ok := c.Get(ctxUser).(*registry.User); ok {
+		lang = locale.Supported(u.Locale)
+	}
+	if lang == "" {
+		if ck, err := c.Cookie(langCookie); err == nil {
+			lang = locale.Supported(ck.Value)
+		}
+	}
+	if lang == "" {
+		lang = s.cfg.Locale
+	}
+	l := s.catalog.For(lang, s.tz)
+	c.Set("locale", l)
+	return l
+}

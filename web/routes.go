@@ -1,0 +1,114 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// routes registers every route of the site, in one table.
+func (s *Server) routes() {
+	e := s.echo
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.Recover(), securityHeaders, middleware.BodyLimit("8M"))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/static/:hash/*", s.assets.serve)
+
+	// The JSON API: token auth, no cookies, so no CSRF.
+	api := e.Group("/api/v1")
+	api.GET("/openapi.json", s.openAPIDoc)
+	ap := api.Group("", s.requireToken)
+	ap.GET("/me", s.apiMe)
+	ap.GET("/agencies", s.apiAgencyList)
+	ap.POST("/agencies", s.apiAgencyCreate)
+	ap.GET("/agencies/:id", s.apiAgencyGet)
+	ap.PATCH("/agencies/:id", s.apiAgencyUpdate)
+	ap.DELETE("/agencies/:id", s.apiAgencyDelete)
+	ap.GET("/officials", s.apiOfficialList)
+	ap.POST("/officials", s.apiOfficialCreate)
+	ap.GET("/officials/:id", s.apiOfficialGet)
+	ap.PATCH("/officials/:id", s.apiOfficialUpdate)
+	ap.DELETE("/officials/:id", s.apiOfficialDelete)
+	ap.GET("/platforms", s.apiPlatformList)
+	ap.POST("/platforms", s.apiPlatformCreate)
+	ap.GET("/platforms/:id", s.apiPlatformGet)
+	ap.PATCH("/platforms/:id", s.apiPlatformUpdate)
+	ap.DELETE("/platforms/:id", s.apiPlatformDelete)
+	ap.GET("/accounts", s.apiAccountList)
+	ap.POST("/accounts", s.apiAccountCreate)
+	ap.GET("/accounts/:id", s.apiAccountGet)
+	ap.PATCH("/accounts/:id", s.apiAccountUpdate)
+	ap.DELETE("/accounts/:id", s.apiAccountDelete)
+	ap.GET("/users", s.apiUserList)
+	ap.POST("/users", s.apiUserCreate)
+	ap.GET("/users/:id", s.apiUserGet)
+	ap.PATCH("/users/:id", s.apiUserUpdate)
+	ap.DELETE("/users/:id", s.apiUserDelete)
+	api.Any("/*", func(c echo.Context) error { return apiError(http.StatusNotFound, "not_found", "error.not_found_page") })
+
+	// The pages: session cookie, CSRF token on every form.
+	ui := e.Group("", s.loadSession, middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "hozur_csrf", CookiePath: "/",
+		CookieHTTPOnly: true, CookieSameSite: http.SameSiteStrictMode, CookieMaxAge: 12 * 3600,
+	}))
+	ui.GET("/login", s.loginForm)
+	ui.POST("/login", s.login)
+	ui.POST("/lang", s.switchLang)
+
+	in := ui.Group("", s.requireUser)
+	in.POST("/logout", s.logout)
+	in.GET("/", s.dashboard)
+
+	in.GET("/agencies", s.agencyList)
+	in.GET("/agencies/new", s.agencyNew)
+	in.POST("/agencies", s.agencyCreate)
+	in.GET("/agencies/:id", s.agencyShow)
+	in.GET("/agencies/:id/edit", s.agencyEdit)
+	in.POST("/agencies/:id", s.agencyUpdate)
+	in.POST("/agencies/:id/delete", s.agencyDelete)
+
+	in.GET("/officials", s.officialList)
+	in.GET("/officials/new", s.officialNew)
+	in.POST("/officials", s.officialCreate)
+	in.GET("/officials/:id", s.officialShow)
+	in.GET("/officials/:id/edit", s.officialEdit)
+	in.POST("/officials/:id", s.officialUpdate)
+	in.POST("/officials/:id/delete", s.officialDelete)
+
+	in.GET("/platforms", s.platformList)
+	in.GET("/platforms/new", s.platformNew)
+	in.POST("/platforms", s.platformCreate)
+	in.GET("/platforms/:id", s.platformShow)
+	in.GET("/platforms/:id/edit", s.platformEdit)
+	in.POST("/platforms/:id", s.platformUpdate)
+	in.POST("/platforms/:id/delete", s.platformDelete)
+
+	in.GET("/accounts", s.accountList)
+	in.GET("/accounts/new", s.accountNew)
+	in.POST("/accounts", s.accountCreate)
+	in.GET("/accounts/:id", s.accountShow)
+	in.GET("/accounts/:id/edit", s.accountEdit)
+	in.POST("/accounts/:id", s.accountUpdate)
+	in.POST("/accounts/:id/delete", s.accountDelete)
+
+	in.GET("/users", s.userList)
+	in.GET("/users/new", s.userNew)
+	in.POST("/users", s.userCreate)
+	in.GET("/users/:id", s.userShow)
+	in.GET("/users/:id/edit", s.userEdit)
+	in.POST("/users/:id", s.userUpdate)
+	in.POST("/users/:id/delete", s.userDelete)
+
+	in.GET("/profile", s.profile)
+	in.POST("/profile/tokens", s.tokenCreate)
+	in.POST("/profile/tokens/:id/delete", s.tokenDelete)
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	if err := s.store.Ping(c.Request().Context()); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}

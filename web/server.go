@@ -1,0 +1,110 @@
+// Package web is Hozur's HTTP face: the server-rendered pages, the JSON API
+// and the middleware that signs people in and checks their requests.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"hozur/config"
+	"hozur/registry"
+	"hozur/web/locale"
+)
+
+// Server serves the UI and the API.
+type Server struct {
+	cfg     config.Config
+	store   *registry.Store
+	log     *slog.Logger
+	catalog *locale.Catalog
+	views   *views
+	assets  *assets
+	tz      *time.Location
+	policy  registry.LoginPolicy
+	echo    *echo.Echo
+}
+
+// New builds the server. Templates and catalogs are parsed here, so a broken
+// template stops the start, not a request.
+func New(cfg config.Config, store *registry.Store, log *slog.Logger) (*Server, error) {
+	cat, err := locale.Load()
+	if err != nil {
+		return nil, err
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	v, err := loadViews(as)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: store, log: log, catalog: cat, views: v, assets: as, tz: cfg.Location(),
+		policy: registry.LoginPolicy{MaxAttempts: cfg.Security.LoginMaxAttempts, Window: cfg.Security.LoginWindow,
+			IdleTimeout: cfg.Session.IdleTimeout, Lifetime: cfg.Session.Lifetime}}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = ipExtractor(cfg.Security.TrustedProxies)
+	e.HTTPErrorHandler = s.handleError
+	s.echo = e
+	s.routes()
+	return s, nil
+}
+
+// ipExtractor trusts X-Forwarded-For only from the configured proxies;
+// otherwise the peer address is the client, so per-IP limits cannot be
+// dodged with a forged header.
+func ipExtractor(cidrs []string) echo.IPExtractor {
+	if len(cidrs) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	var opts []echo.TrustOption
+	opts = append(opts, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	for _, c := range cidrs {
+		if _, n, err := net.ParseCIDR(strings.TrimSpace(c)); err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// Handler is the whole site as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo exposes the router, for tests that list the routes.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context, addr string) error {
+	srv := &http.Server{Addr: addr, Handler: s.echo, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	s.log.Info("listening", slog.String("addr", ln.Addr().String()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
