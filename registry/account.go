@@ -64,7 +64,11 @@ func linkErrorKey(err error) string {
 	return "error.invalid"
 }
 
-func (s *Store) resolveAccount(ctx context.Context, in *AccountInput, fe fieldErrors) (*resolved, error) {
+func (s *Store) resolveAccount(ctx context.Context, a Actor, in *AccountInput, fe fieldErrors) (*resolved, error) {
+	if a.Role == RoleOfficial && in.OfficialID == 0 && in.Capacity != CapacityInstitutional {
+		// An official declares their own accounts.
+		in.OfficialID = a.OfficialID
+	}
 	in.URL = strings.TrimSpace(in.URL)
 	in.Handle = strings.TrimSpace(in.Handle)
 	in.PlatformCode = strings.TrimSpace(in.PlatformCode)
@@ -179,7 +183,7 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, in AccountInput) (*A
 	var id int64
 	err := s.Tx(ctx, func(ctx context.Context) error {
 		fe := fieldErrors{}
-		r, err := s.resolveAccount(ctx, &in, fe)
+		r, err := s.resolveAccount(ctx, a, &in, fe)
 		if err != nil {
 			return err
 		}
@@ -244,7 +248,7 @@ func (s *Store) UpdateAccount(ctx context.Context, a Actor, id int64, in Account
 			return ErrForbidden
 		}
 		fe := fieldErrors{}
-		r, err := s.resolveAccount(ctx, &in, fe)
+		r, err := s.resolveAccount(ctx, a, &in, fe)
 		if err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ func xRule(t target) (Account, error) {
 		return Account{}, notAccount(KindPost)
 	}
 	if !xHandle.MatchString(name) {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	return Account{Handle: strings.ToLower(name), Display: name, URL: "https://x.com/" + name}, nil
 }
@@ -58,7 +58,7 @@ var instagramReserved = map[string]string{
 	"explore": KindSearch, "legal": KindReserved, "p": KindPost, "privacy": KindReserved,
 	"reels": KindVideo, "reel": KindVideo, "tv": KindVideo, "stories": KindStory,
 	"s": KindStory, "developer": KindReserved, "challenge": KindReserved, "web": KindReserved,
-	"oauth": KindReserved, "directory": KindReserved,
+	"oauth": KindReserved, "directory": KindReserved, "_u": KindReserved,
 }
 
 func instagramRule(t target) (Account, error) {
@@ -85,7 +85,7 @@ func instagramRule(t target) (Account, error) {
 		}
 	}
 	if !instagramHandle.MatchString(name) {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	return Account{Handle: strings.ToLower(name), Display: name, URL: "https://www.instagram.com/" + name}, nil
 }
@@ -100,6 +100,12 @@ var telegramReserved = map[string]string{
 }
 
 func telegramRule(t target) (Account, error) {
+	if t.host == "telegram.org" { // the site, not accounts; listed for web.telegram.org
+		if t.sub == "web" {
+			return Account{}, notAccount(KindClient)
+		}
+		return Account{}, notAccount(KindReserved)
+	}
 	segs := t.segs
 	if t.sub != "" { // H.t.me
 		segs = append([]string{t.sub}, segs...)
@@ -123,7 +129,7 @@ func telegramRule(t target) (Account, error) {
 		return Account{}, notAccount(KindPost)
 	}
 	if !telegramHandle.MatchString(name) {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	return Account{Handle: strings.ToLower(name), Display: name, URL: "https://t.me/" + name}, nil
 }
@@ -142,7 +148,7 @@ func telegramApp(p Platform, rest string) (Account, error) {
 			if t.query.Get("phone") != "" {
 				return Account{}, notAccount(KindPhone)
 			}
-			return Account{}, errBadHandle
+			return Account{}, newError(CodeBadHandle)
 		}
 		t.segs = []string{domain}
 		if post := t.query.Get("post"); post != "" {
@@ -183,7 +189,7 @@ func whatsappRule(t target) (Account, error) {
 		return Account{}, notAccount(KindHome)
 	case first == "channel":
 		if len(t.segs) < 2 || !whatsappChannel.MatchString(t.segs[1]) {
-			return Account{}, errBadHandle
+			return Account{}, newError(CodeBadHandle)
 		}
 		if len(t.segs) > 2 {
 			return Account{}, notAccount(KindPost)
@@ -203,7 +209,7 @@ func whatsappRule(t target) (Account, error) {
 func whatsappPhone(s string) (Account, error) {
 	n := phoneDigits(s)
 	if len(n) < 7 || len(n) > 15 || n[0] == '0' {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	return Account{Handle: n, Display: "+" + n, URL: "https://wa.me/" + n}, nil
 }

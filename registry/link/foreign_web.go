@@ -35,6 +35,8 @@ var facebookReserved = map[string]string{
 	"bookmarks": KindReserved, "business": KindReserved, "ads": KindReserved,
 	"legal": KindReserved, "terms": KindReserved, "fundraisers": KindReserved,
 	"media": KindPost, "notes": KindPost, "l.php": KindShare,
+	// Path words with a meaning of their own, should they follow /pg/.
+	"pg": KindReserved, "p": KindReserved, "people": KindReserved, "pages": KindReserved,
 }
 
 var facebookTab = map[string]string{
@@ -67,12 +69,12 @@ func facebookRule(t target) (Account, error) {
 				return facebookID(m[1])
 			}
 		}
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	case "pg": // the old page form, /pg/NAME/posts
 		segs = segs[1:]
 	}
 	if len(segs) == 0 {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	name := segs[0]
 	if kind, ok := facebookReserved[strings.ToLower(name)]; ok {
@@ -86,7 +88,7 @@ func facebookRule(t target) (Account, error) {
 	}
 	// A name needs a letter: an all-digit one is an id and must not meet one.
 	if !facebookName.MatchString(name) || !letter.MatchString(name) {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	key := strings.ReplaceAll(strings.ToLower(name), ".", "")
 	return Account{Handle: key, Display: name, URL: "https://www.facebook.com/" + name}, nil
@@ -94,7 +96,7 @@ func facebookRule(t target) (Account, error) {
 
 func facebookID(id string) (Account, error) {
 	if !isDigits(id) || len(id) > 20 {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	return Account{Handle: id, Display: id, URL: "https://www.facebook.com/profile.php?id=" + id}, nil
 }
@@ -131,7 +133,7 @@ func youtubeRule(t target) (Account, error) {
 	first := t.segs[0]
 	if name, ok := strings.CutPrefix(first, "@"); ok {
 		if n := utf8.RuneCountInString(name); n < 3 || n > 30 || !youtubeHandle.MatchString(name) {
-			return Account{}, errBadHandle
+			return Account{}, newError(CodeBadHandle)
 		}
 		return Account{Handle: "@" + strings.ToLower(name), Display: "@" + name, URL: base + "@" + url.PathEscape(name)}, nil
 	}
@@ -143,19 +145,19 @@ func youtubeRule(t target) (Account, error) {
 	if reserved {
 		prefix = strings.ToLower(first)
 		if len(t.segs) < 2 {
-			return Account{}, errBadHandle
+			return Account{}, newError(CodeBadHandle)
 		}
 		name = t.segs[1]
 	}
 	if prefix == "channel" {
 		// Channel ids are case-sensitive: the key keeps their case.
 		if !youtubeChannelID.MatchString(name) {
-			return Account{}, errBadHandle
+			return Account{}, newError(CodeBadHandle)
 		}
 		return Account{Handle: name, Display: name, URL: base + "channel/" + name}, nil
 	}
 	if !youtubeName.MatchString(name) {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	return Account{
 		Handle:  prefix + "/" + strings.ToLower(name),
@@ -191,11 +193,11 @@ func linkedinRule(t target) (Account, error) {
 	case kind != "":
 		return Account{}, notAccount(kind)
 	case len(t.segs) < 2:
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	slug := t.segs[1]
 	if !linkedinSlug.MatchString(slug) || (prefix == "in" && utf8.RuneCountInString(slug) < 3) {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	return Account{
 		Handle:  prefix + "/" + strings.ToLower(slug),
@@ -228,7 +230,7 @@ func threadsRule(t target) (Account, error) {
 		return Account{}, notAccount(KindPost)
 	}
 	if !threadsHandle.MatchString(name) {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	return Account{Handle: strings.ToLower(name), Display: name, URL: "https://www.threads.com/@" + name}, nil
 }

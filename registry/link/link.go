@@ -101,12 +101,8 @@ func (e *Error) Is(target error) bool {
 
 func notAccount(kind string) error { return &Error{Code: CodeNotAccount, Kind: kind} }
 
-var (
-	errEmpty     = &Error{Code: CodeEmpty}
-	errUnknown   = &Error{Code: CodeUnknownPlatform}
-	errBadHandle = &Error{Code: CodeBadHandle}
-	errMismatch  = &Error{Code: CodePlatformMismatch}
-)
+// newError returns a fresh *Error, so no caller can change another's.
+func newError(code string) error { return &Error{Code: code} }
 
 // target is a link reduced to what platform rules look at.
 type target struct {
@@ -134,26 +130,26 @@ func recognize(input string, platforms []Platform) (Account, string, error) {
 	}
 	s := clean(input)
 	if s == "" {
-		return Account{}, "", errEmpty
+		return Account{}, "", newError(CodeEmpty)
 	}
 	scheme, rest := splitScheme(s)
 	if scheme == "tg" {
 		p, ok := platformByCode(platforms, "telegram")
 		if !ok {
-			return Account{}, "", errUnknown
+			return Account{}, "", newError(CodeUnknownPlatform)
 		}
 		acc, err := telegramApp(p, rest)
 		return acc, p.Code, err
 	}
 	if scheme != "" && scheme != "http" && scheme != "https" && !strings.HasPrefix(rest, "//") {
-		return Account{}, "", errUnknown // mailto:, javascript: and the like
+		return Account{}, "", newError(CodeUnknownPlatform) // mailto:, javascript: and the like
 	}
 	rest = strings.TrimLeft(rest, "/")
 	authority, path, query, frag := splitURL(rest)
 	host := cleanHost(authority)
 	p, matched, ok := matchHost(platforms, host)
 	if !ok {
-		return Account{}, "", errUnknown
+		return Account{}, "", newError(CodeUnknownPlatform)
 	}
 	t := target{p: p, host: matched, sub: strings.TrimSuffix(strings.TrimSuffix(host, matched), "."), frag: frag}
 	t.query = parseQuery(query)
@@ -183,50 +179,46 @@ func FromHandle(platformCode string, handle string, platforms []Platform) (Accou
 	}
 	p, ok := platformByCode(platforms, strings.ToLower(strings.TrimSpace(platformCode)))
 	if !ok {
-		return Account{}, errUnknown
+		return Account{}, newError(CodeUnknownPlatform)
 	}
 	h := clean(handle)
 	if h == "" {
-		return Account{}, errEmpty
+		return Account{}, newError(CodeEmpty)
 	}
-	if looksLikeLink(h, platforms) {
+	if looksLikeLink(h) {
 		acc, code, err := recognize(h, platforms)
 		if code != "" && code != p.Code {
-			return Account{}, errMismatch
+			return Account{}, newError(CodePlatformMismatch)
 		}
 		return acc, err
 	}
 	if len(p.Hosts) == 0 {
-		return Account{}, errUnknown
+		return Account{}, newError(CodeUnknownPlatform)
 	}
 	path := handlePath(p.Code, h)
+	if !strings.HasPrefix(path, "profile.php?") {
+		// In a typed handle '?' and '#' are mistakes, not a query to drop.
+		path = strings.NewReplacer("?", "%3F", "#", "%23").Replace(path)
+	}
 	if path == "" {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	acc, code, err := recognize("https://"+normHost(p.Hosts[0])+"/"+path, []Platform{p})
 	if err == nil && code != p.Code {
-		return Account{}, errMismatch
+		return Account{}, newError(CodePlatformMismatch)
 	}
 	return acc, err
 }
 
 // looksLikeLink tells a pasted link from a typed handle. Handles may hold a
-// slash ("in/slug", "channel/UC…") and a dot ("akhbare.fori"), so a link is
-// one with a scheme, or whose first part is a platform's host, or a dotted
-// name followed by a path.
-func looksLikeLink(s string, platforms []Platform) bool {
+// slash ("in/slug", "channel/UC…"), a dot ("akhbare.fori", even "x.com") and
+// an '@', so a link is one with a scheme, or a dotted host followed by a path.
+func looksLikeLink(s string) bool {
 	if scheme, rest := splitScheme(s); scheme == "tg" || strings.HasPrefix(rest, "//") {
 		return true
 	}
 	first, _, hasPath := strings.Cut(s, "/")
-	host := cleanHost(first)
-	if _, _, ok := matchHost(platforms, host); ok {
-		return true
-	}
-	if _, _, ok := matchHost(DefaultPlatforms(), host); ok {
-		return true
-	}
-	return hasPath && strings.Contains(host, ".")
+	return hasPath && strings.Contains(first, ".") && !strings.ContainsRune(first, '@')
 }
 
 // clean trims what surrounds a link pasted from running text: spaces,

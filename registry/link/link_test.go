@@ -156,6 +156,8 @@ func TestRecognizeRefused(t *testing.T) {
 		{"rubika web", "web.rubika.ir", CodeNotAccount, KindClient},
 		{"splus web", "web.splus.ir", CodeNotAccount, KindClient},
 		{"whatsapp web", "web.whatsapp.com", CodeNotAccount, KindClient},
+		{"telegram web", "https://web.telegram.org/a/#@akhbarefori", CodeNotAccount, KindClient},
+		{"telegram site", "telegram.org/blog", CodeNotAccount, KindReserved},
 		// Other non-account pages.
 		{"x home", "https://x.com/", CodeNotAccount, KindHome},
 		{"x search", "x.com/search?q=iran", CodeNotAccount, KindSearch},
@@ -214,7 +216,7 @@ func TestEquivalent(t *testing.T) {
 			"facebook.com/pg/mehrnews/about", "web.facebook.com/mehrnews"},
 		"facebook id": {"facebook.com/profile.php?id=100064123456789", "facebook.com/100064123456789",
 			"facebook.com/people/Mehr-News/100064123456789/", "facebook.com/p/Mehr-News-100064123456789/"},
-		"youtube": {"youtube.com/@PressTV", "https://www.youtube.com/@presstv/videos", "m.youtube.com/@PRESSTV"},
+		"youtube":         {"youtube.com/@PressTV", "https://www.youtube.com/@presstv/videos", "m.youtube.com/@PRESSTV"},
 		"youtube persian": {"youtube.com/@خبرفوری", "youtube.com/@%D8%AE%D8%A8%D8%B1%D9%81%D9%88%D8%B1%DB%8C"},
 		"threads":         {"threads.net/@pezeshkian", "https://www.threads.com/@Pezeshkian", "threads.com/pezeshkian"},
 		"bale":            {"ble.ir/akhbarefori", "bale.ai/AkhbareFori", "https://ble.ir/akhbarefori/"},
@@ -278,6 +280,11 @@ func TestFromHandle(t *testing.T) {
 		{"blank", "x", "  ", "", "", "", CodeEmpty},
 		{"unknown platform code", "myspace", "someone", "", "", "", CodeUnknownPlatform},
 		{"space inside", "telegram", "akhbare fori", "", "", "", CodeBadHandle},
+		{"question mark typed", "telegram", "akhbarefori?", "", "", "", CodeBadHandle},
+		{"hash typed", "x", "#IRNA_en", "", "", "", CodeBadHandle},
+		{"facebook profile.php typed", "facebook", "profile.php?id=4", "4", "4", "https://www.facebook.com/profile.php?id=4", ""},
+		{"facebook numeric id", "facebook", "100064123456789", "100064123456789", "100064123456789", "https://www.facebook.com/profile.php?id=100064123456789", ""},
+		{"handle that looks like a host", "instagram", "x.com", "x.com", "x.com", "https://www.instagram.com/x.com", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

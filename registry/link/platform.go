@@ -13,7 +13,7 @@ func DefaultPlatforms() []Platform {
 	return []Platform{
 		{Code: "x", Hosts: []string{"x.com", "twitter.com"}},
 		{Code: "instagram", Hosts: []string{"instagram.com", "instagr.am"}},
-		{Code: "telegram", Hosts: []string{"t.me", "telegram.me", "telegram.dog"}},
+		{Code: "telegram", Hosts: []string{"t.me", "telegram.me", "telegram.dog", "telegram.org"}},
 		{Code: "whatsapp", Hosts: []string{"wa.me", "whatsapp.com", "api.whatsapp.com"}},
 		{Code: "facebook", Hosts: []string{"facebook.com", "fb.com"}},
 		{Code: "youtube", Hosts: []string{"youtube.com", "youtu.be"}},
@@ -138,7 +138,7 @@ func (d domesticRule) rule(t target) (Account, error) {
 		return Account{}, notAccount(KindPost)
 	}
 	if !validGeneric(name) {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	return Account{Handle: strings.ToLower(name), Display: name, URL: d.base + url.PathEscape(name)}, nil
 }
@@ -163,7 +163,7 @@ func genericRule(t target) (Account, error) {
 	}
 	name := strings.TrimPrefix(t.segs[0], "@")
 	if !validGeneric(name) {
-		return Account{}, errBadHandle
+		return Account{}, newError(CodeBadHandle)
 	}
 	return Account{
 		Handle:  strings.ToLower(name),

@@ -1,0 +1,108 @@
+// Command hozur runs the registry: the web server, and the verbs that keep
+// it (migrations, users, tokens, demo data).
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"hozur/config"
+	"hozur/registry"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRoot().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "hozur:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// app is what every verb shares: the flags that find the config and the
+// data, and helpers that open them.
+type app struct {
+	configPath string
+	dataDir    string
+	cmd        *cobra.Command
+}
+
+func newRoot() *cobra.Command {
+	a := &app{}
+	root := &cobra.Command{
+		Use:           "hozur",
+		Short:         "Registry and compliance monitor of officials' accounts on social media",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&a.configPath, "config", "", "YAML configuration file (optional)")
+	root.PersistentFlags().StringVar(&a.dataDir, "data", "", "data directory (default ./data, or data_dir in the config)")
+	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.tokenCmd(), a.demoCmd(), a.versionCmd())
+	return root
+}
+
+// load reads the configuration: defaults, file, HOZUR_* environment, flags.
+func (a *app) load(cmd *cobra.Command, apply func(*config.Config)) (config.Config, error) {
+	cfg, err := config.Load(a.configPath, os.Environ())
+	if err != nil {
+		return cfg, err
+	}
+	if cmd.Flags().Changed("data") {
+		cfg.DataDir = a.dataDir
+	}
+	if apply != nil {
+		apply(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// openStore opens the database and brings its schema up to date.
+func openStore(ctx context.Context, cfg config.Config, migrate bool) (*registry.Store, error) {
+	if cfg.Database.Driver != "sqlite" {
+		return nil, fmt.Errorf("database driver %q is not supported by this build yet", cfg.Database.Driver)
+	}
+	st, err := registry.Open(registry.Options{Path: cfg.SQLitePath(), MaxReaders: cfg.Database.MaxReaders})
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if _, err := st.Migrate(ctx); err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+		return st, nil
+	}
+	pending, err := st.Pending(ctx)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if pending {
+		_ = st.Close()
+		return nil, fmt.Errorf("the database schema is out of date: run `hozur migrate --data %s` first", cfg.DataDir)
+	}
+	return st, nil
+}

@@ -1,0 +1,150 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// clock is a settable test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func newClock() *clock                   { return &clock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)} }
+func ctxb() context.Context              { return context.Background() }
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func openTest(t *testing.T, c *clock) *Store {
+	t.Helper()
+	opt := Options{Path: filepath.Join(t.TempDir(), "hozur.db")}
+	if c != nil {
+		opt.Now = c.now
+	}
+	s, err := Open(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Migrate(ctxb()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestOpenSetsPragmas(t *testing.T) {
+	s := openTest(t, nil)
+	for _, g := range []struct {
+		name, pragma, want string
+		db                 func() any
+	}{
+		{"writer wal", "journal_mode", "wal", nil},
+		{"writer fk", "foreign_keys", "1", nil},
+		{"writer sync", "synchronous", "1", nil},
+		{"writer busy", "busy_timeout", "10000", nil},
+	} {
+		var got string
+		if err := s.write.Raw("PRAGMA " + g.pragma).Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got != g.want {
+			t.Errorf("%s: PRAGMA %s = %q, want %q", g.name, g.pragma, got, g.want)
+		}
+		if err := s.read.Raw("PRAGMA " + g.pragma).Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got != g.want {
+			t.Errorf("reader %s: PRAGMA %s = %q, want %q", g.name, g.pragma, got, g.want)
+		}
+	}
+	// Readers cannot write.
+	if err := s.read.Exec("DELETE FROM platforms").Error; err == nil {
+		t.Error("a reader connection accepted a write")
+	}
+	pending, err := s.Pending(ctxb())
+	if err != nil || pending {
+		t.Errorf("Pending after Migrate = %v, %v", pending, err)
+	}
+	if n, err := s.Migrate(ctxb()); err != nil || n != 0 {
+		t.Errorf("second Migrate applied %d, %v", n, err)
+	}
+}
+
+func TestSeededPlatforms(t *testing.T) {
+	s := openTest(t, nil)
+	list := must[[]Platform](t)(s.Platforms(ctxb()))
+	want := map[string]string{"eitaa": "domestic", "rubika": "domestic", "bale": "domestic", "soroush": "domestic", "igap": "domestic",
+		"aparat": "domestic", "virasty": "domestic", "x": "foreign", "instagram": "foreign", "telegram": "foreign", "whatsapp": "foreign",
+		"facebook": "foreign", "youtube": "foreign", "linkedin": "foreign", "threads": "foreign"}
+	if len(list) != len(want) {
+		t.Fatalf("%d platforms, want %d", len(list), len(want))
+	}
+	for _, p := range list {
+		if want[p.Code] != p.Origin {
+			t.Errorf("%s origin %q, want %q", p.Code, p.Origin, want[p.Code])
+		}
+	}
+}
+
+func TestAgencyTree(t *testing.T) {
+	s := openTest(t, nil)
+	mk := func(code string, parent *int64) *Agency {
+		t.Helper()
+		return must[*Agency](t)(s.CreateAgency(ctxb(), System, AgencyInput{Code: code, Name: "دستگاه " + code, Kind: KindOrganisation, ParentID: parent}))
+	}
+	root := mk("ROOT", nil)
+	child := mk("CHILD", &root.ID)
+	grand := mk("GRAND", &child.ID)
+	other := mk("OTHER", nil)
+	if grand.Path != "/1/2/3/" || grand.Depth != 2 {
+		t.Fatalf("grand path %q depth %d", grand.Path, grand.Depth)
+	}
+	// Moving CHILD under OTHER moves GRAND with it.
+	if _, err := s.UpdateAgency(ctxb(), System, child.ID, AgencyInput{Code: "CHILD", Name: "x", Kind: KindOrganisation, ParentID: &other.ID}); err != nil {
+		t.Fatal(err)
+	}
+	g := must[*Agency](t)(s.Agency(ctxb(), grand.ID))
+	if g.Path != "/4/2/3/" || g.Depth != 2 {
+		t.Errorf("after move: grand path %q depth %d", g.Path, g.Depth)
+	}
+	// A cycle is refused.
+	_, err := s.UpdateAgency(ctxb(), System, other.ID, AgencyInput{Code: "OTHER", Name: "x", Kind: KindOrganisation, ParentID: &grand.ID})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Fields["parent_id"] != "agency.parent_cycle" {
+		t.Errorf("cycle: %v", err)
+	}
+	// Duplicate code.
+	_, err = s.CreateAgency(ctxb(), System, AgencyInput{Code: "root", Name: "x", Kind: KindOrganisation})
+	var ce *ConflictError
+	if !errors.As(err, &ce) || ce.Key != "agency.duplicate_code" {
+		t.Errorf("duplicate code: %v", err)
+	}
+	// Deleting an agency with children is refused with the reason.
+	err = s.DeleteAgency(ctxb(), System, other.ID)
+	if !errors.As(err, &ce) || ce.Key != "agency.in_use_children" {
+		t.Errorf("delete with children: %v", err)
+	}
+	if err := s.DeleteAgency(ctxb(), System, grand.ID); err != nil {
+		t.Errorf("delete leaf: %v", err)
+	}
+	// The subtree filter uses the path range, and does not catch /1/20/ for /1/2/.
+	res := must[Result[Agency]](t)(s.Agencies(ctxb(), System, AgencyFilter{Within: other.ID}, Page{}))
+	if len(res.Items) != 2 {
+		t.Errorf("subtree of OTHER has %d agencies, want 2", len(res.Items))
+	}
+	// Every change is audited.
+	ev := must[Result[AuditEvent]](t)(s.AuditEvents(ctxb(), System, AuditFilter{Entity: "agency"}, Page{PerPage: 100}))
+	if len(ev.Items) != 6 { // 4 creates, 1 move, 1 delete; the refused ones leave nothing
+		t.Errorf("%d audit events, want 6", len(ev.Items))
+	}
+}
