@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"hozur/registry/link"
 )
 
 // clock is a settable test clock.
@@ -89,7 +93,18 @@ func TestSeededPlatforms(t *testing.T) {
 	if len(list) != len(want) {
 		t.Fatalf("%d platforms, want %d", len(list), len(want))
 	}
+	hosts := map[string]string{}
+	for _, p := range link.DefaultPlatforms() {
+		h := append([]string(nil), p.Hosts...)
+		slices.Sort(h)
+		hosts[p.Code] = strings.Join(h, " ")
+	}
 	for _, p := range list {
+		h := strings.Fields(p.Hosts)
+		slices.Sort(h)
+		if strings.Join(h, " ") != hosts[p.Code] {
+			t.Errorf("%s hosts %q, recognition knows %q", p.Code, p.Hosts, hosts[p.Code])
+		}
 		if want[p.Code] != p.Origin {
 			t.Errorf("%s origin %q, want %q", p.Code, p.Origin, want[p.Code])
 		}
