@@ -163,3 +163,23 @@ func TestAgencyTree(t *testing.T) {
 		t.Errorf("%d audit events, want 6", len(ev.Items))
 	}
 }
+
+func TestBackup(t *testing.T) {
+	s := openTest(t, nil)
+	must[*Agency](t)(s.CreateAgency(ctxb(), System, AgencyInput{Code: "MIN-OIL", Name: "وزارت نفت", Kind: KindMinistry}))
+	dst := filepath.Join(t.TempDir(), "copy.db")
+	if err := s.Backup(ctxb(), dst); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Backup(ctxb(), dst); err == nil {
+		t.Error("a backup overwrote an existing file")
+	}
+	c, err := Open(Options{Path: dst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if a, err := c.AgencyByCode(ctxb(), "MIN-OIL"); err != nil || a.Name != "وزارت نفت" {
+		t.Errorf("backup lacks the agency: %v %v", a, err)
+	}
+}

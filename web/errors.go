@@ -24,7 +24,9 @@ type apiErr struct {
 
 func (e *apiErr) Error() string { return e.Code }
 
-func apiError(status int, code, key string) error { return &apiErr{Status: status, Code: code, Key: key} }
+func apiError(status int, code, key string) error {
+	return &apiErr{Status: status, Code: code, Key: key}
+}
 
 // classify maps a domain error to a status, a code and a message key: the
 // one place where domain errors meet HTTP.

@@ -2,10 +2,12 @@ package web
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"hozur/registry"
 	"hozur/web/locale"
@@ -144,4 +146,18 @@ func (s *Server) localeOf(c echo.Context) *locale.Locale {
 	l := s.catalog.For(lang, s.tz)
 	c.Set("locale", l)
 	return l
+}
+
+// requestLog logs each request: method, path (never the query, which may
+// carry a search for a person's name), status and duration.
+func (s *Server) requestLog() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogMethod: true, LogURIPath: true, LogLatency: true, LogError: true,
+		Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/static/") || c.Path() == "/healthz" },
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			s.log.LogAttrs(c.Request().Context(), slog.LevelDebug, "request", slog.String("method", v.Method), slog.String("path", v.URIPath),
+				slog.Int("status", v.Status), slog.Duration("duration", v.Latency))
+			return nil
+		},
+	})
 }

@@ -11,7 +11,7 @@ import (
 func (s *Server) routes() {
 	e := s.echo
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.Recover(), securityHeaders, middleware.BodyLimit("8M"))
+	e.Use(middleware.Recover(), s.requestLog(), securityHeaders, middleware.BodyLimit("8M"))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/static/:hash/*", s.assets.serve)

@@ -128,9 +128,7 @@ func (l *Locale) T(key string, args ...any) string {
 	if !ok {
 		// "link.not_account.video" falls back to "link.not_account".
 		if i := strings.LastIndexByte(key, '.'); i > 0 {
-			if m, ok := l.msgs[key[:i]]; ok {
-				msg, ok = m, true
-			}
+			msg, ok = l.msgs[key[:i]]
 		}
 		if !ok {
 			return key
