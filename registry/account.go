@@ -180,6 +180,9 @@ func (s *Store) duplicateAccount(ctx context.Context, platformID int64, handle s
 // CreateAccount declares an account. The same account (platform and
 // normalised handle) can be registered once.
 func (s *Store) CreateAccount(ctx context.Context, a Actor, in AccountInput) (*AccountView, error) {
+	if !a.MayEver(ActionCreate, ResAccount) {
+		return nil, ErrForbidden
+	}
 	var id int64
 	err := s.Tx(ctx, func(ctx context.Context) error {
 		fe := fieldErrors{}
@@ -239,6 +242,9 @@ func accountAudit(acc Account) map[string]any {
 
 // UpdateAccount changes an account.
 func (s *Store) UpdateAccount(ctx context.Context, a Actor, id int64, in AccountInput) (*AccountView, error) {
+	if !a.MayEver(ActionUpdate, ResAccount) {
+		return nil, ErrForbidden
+	}
 	err := s.Tx(ctx, func(ctx context.Context) error {
 		cur, err := s.account(ctx, id)
 		if err != nil {
@@ -376,7 +382,7 @@ func (s *Store) Accounts(ctx context.Context, a Actor, f AccountFilter, p Page) 
 	}
 	var within string
 	if f.AgencyID != 0 {
-		ag, err := s.Agency(ctx, f.AgencyID)
+		ag, err := s.filterAgency(ctx, f.AgencyID)
 		if err != nil {
 			return res, err
 		}
@@ -385,6 +391,9 @@ func (s *Store) Accounts(ctx context.Context, a Actor, f AccountFilter, p Page) 
 	var platformID int64
 	if f.Platform != "" {
 		pl, err := s.PlatformByCode(ctx, f.Platform)
+		if errors.Is(err, ErrNotFound) {
+			return res, &ValidationError{Fields: map[string]string{"platform": "error.not_found"}}
+		}
 		if err != nil {
 			return res, err
 		}

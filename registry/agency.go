@@ -120,7 +120,7 @@ func (s *Store) Agencies(ctx context.Context, a Actor, f AgencyFilter, p Page) (
 			}
 		}
 		if f.Within != 0 {
-			root, err := s.Agency(ctx, f.Within)
+			root, err := s.filterAgency(ctx, f.Within)
 			if err != nil {
 				return nil, err
 			}
@@ -195,6 +195,9 @@ func (s *Store) AgencyAncestors(ctx context.Context, ag *Agency) ([]Agency, erro
 
 // CreateAgency adds an agency.
 func (s *Store) CreateAgency(ctx context.Context, a Actor, in AgencyInput) (*Agency, error) {
+	if !a.MayEver(ActionCreate, ResAgency) {
+		return nil, ErrForbidden
+	}
 	in.normalise()
 	fe := in.validate()
 	var ag *Agency
@@ -252,6 +255,9 @@ func (s *Store) agencyCodeFree(ctx context.Context, code string, self int64) err
 // UpdateAgency changes an agency. Moving it under another parent moves its
 // whole subtree.
 func (s *Store) UpdateAgency(ctx context.Context, a Actor, id int64, in AgencyInput) (*Agency, error) {
+	if !a.MayEver(ActionUpdate, ResAgency) {
+		return nil, ErrForbidden
+	}
 	in.normalise()
 	fe := in.validate()
 	var ag *Agency
@@ -360,4 +366,14 @@ func pathRange(p string) (lo, hi string) {
 func inSubtree(col, path string) (string, string, string) {
 	lo, hi := pathRange(path)
 	return col + " IN (SELECT id FROM agencies WHERE path >= ? AND path < ?)", lo, hi
+}
+
+// filterAgency is the agency a list is filtered by; an unknown one is a bad
+// filter, not a missing page.
+func (s *Store) filterAgency(ctx context.Context, id int64) (*Agency, error) {
+	ag, err := s.Agency(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, &ValidationError{Fields: map[string]string{"agency_id": "error.not_found"}}
+	}
+	return ag, err
 }

@@ -77,7 +77,7 @@ func (s *Store) Official(ctx context.Context, a Actor, id int64) (*OfficialView,
 		return nil, err
 	}
 	if !a.Can(ActionView, Target{Resource: ResOfficial, AgencyPath: o.AgencyPath, OfficialID: o.ID}) {
-		return nil, ErrNotFound
+		return nil, ErrForbidden
 	}
 	return o, nil
 }
@@ -113,7 +113,7 @@ func (s *Store) Officials(ctx context.Context, a Actor, f OfficialFilter, p Page
 	}
 	var within string
 	if f.AgencyID != 0 {
-		ag, err := s.Agency(ctx, f.AgencyID)
+		ag, err := s.filterAgency(ctx, f.AgencyID)
 		if err != nil {
 			return res, err
 		}
@@ -196,6 +196,9 @@ func (s *Store) checkOfficialTarget(ctx context.Context, a Actor, act Action, in
 
 // CreateOfficial adds an official.
 func (s *Store) CreateOfficial(ctx context.Context, a Actor, in OfficialInput) (*OfficialView, error) {
+	if !a.MayEver(ActionCreate, ResOfficial) {
+		return nil, ErrForbidden
+	}
 	in.normalise()
 	fe := in.validate()
 	var id int64
@@ -236,6 +239,9 @@ func datePtr(t *time.Time) any {
 // UpdateOfficial changes an official. Their accounts follow them to a new
 // agency.
 func (s *Store) UpdateOfficial(ctx context.Context, a Actor, id int64, in OfficialInput) (*OfficialView, error) {
+	if !a.MayEver(ActionUpdate, ResOfficial) {
+		return nil, ErrForbidden
+	}
 	in.normalise()
 	fe := in.validate()
 	err := s.Tx(ctx, func(ctx context.Context) error {

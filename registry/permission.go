@@ -152,3 +152,10 @@ func (a Actor) ScopeFor(r Resource) Scope {
 	}
 	return Scope{All: true}
 }
+
+// MayEver reports whether the actor could do act on some record of kind r:
+// the quick refusal before an input is even checked, so that a reader gets
+// "forbidden" rather than a list of field errors.
+func (a Actor) MayEver(act Action, r Resource) bool {
+	return a.Can(act, Target{Resource: r, AgencyPath: a.AgencyPath, OfficialID: a.OfficialID, UserID: a.UserID})
+}

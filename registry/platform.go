@@ -28,7 +28,7 @@ type PlatformInput struct {
 }
 
 var (
-	platformCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
+	platformCode = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 	hostPattern  = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
 
@@ -147,6 +147,9 @@ func linkPlatforms(list []Platform) []link.Platform {
 
 // CreatePlatform adds a platform.
 func (s *Store) CreatePlatform(ctx context.Context, a Actor, in PlatformInput) (*Platform, error) {
+	if !a.MayEver(ActionCreate, ResPlatform) {
+		return nil, ErrForbidden
+	}
 	in.normalise()
 	if err := in.validate().err(); err != nil {
 		return nil, err
@@ -172,6 +175,9 @@ func (s *Store) CreatePlatform(ctx context.Context, a Actor, in PlatformInput) (
 
 // UpdatePlatform changes a platform. The code is fixed once accounts use it.
 func (s *Store) UpdatePlatform(ctx context.Context, a Actor, id int64, in PlatformInput) (*Platform, error) {
+	if !a.MayEver(ActionUpdate, ResPlatform) {
+		return nil, ErrForbidden
+	}
 	in.normalise()
 	if err := in.validate().err(); err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ type apiErr struct {
 	Code   string
 	Key    string
 	Fields map[string]string // field -> message key
+	Args   map[string]any    // fill the message in
 }
 
 func (e *apiErr) Error() string { return e.Code }
@@ -47,7 +48,7 @@ func classify(err error) (*apiErr, bool) {
 	case errors.As(err, &ve):
 		return &apiErr{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Key: "error.validation", Fields: ve.Fields}, true
 	case errors.As(err, &ce):
-		r := &apiErr{Status: http.StatusConflict, Code: "conflict", Key: ce.Key}
+		r := &apiErr{Status: http.StatusConflict, Code: "conflict", Key: ce.Key, Args: ce.Args}
 		if ce.Field != "" {
 			r.Fields = map[string]string{ce.Field: ce.Key}
 		}
@@ -94,11 +95,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
 		l := s.apiLocale(c)
-		body := errorBody{Error: errorDetail{Code: e.Code, Message: l.T(e.Key)}}
+		body := errorBody{Error: errorDetail{Code: e.Code, Message: l.TArgs(e.Key, e.Args)}}
 		if len(e.Fields) > 0 {
 			body.Error.Fields = map[string]string{}
 			for f, k := range e.Fields {
-				body.Error.Fields[f] = l.T(k)
+				body.Error.Fields[f] = l.TArgs(k, e.Args)
 			}
 		}
 		_ = c.JSON(e.Status, body)

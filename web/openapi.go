@@ -1,0 +1,365 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"hozur/registry"
+)
+
+// The OpenAPI 3.0.3 document of /api/v1, built from one table of resources
+// and from the very body types the handlers encode and decode, so the
+// document cannot drift from the code: a renamed field changes both. Tests
+// check it against the router and validate real responses with it.
+
+// apiResource is one collection of the API.
+type apiResource struct {
+	Path     string       // URL segment: /api/v1/{Path} and /api/v1/{Path}/{id}
+	Schema   string       // component name of one record, e.g. "Agency"
+	Plural   string       // for operation ids, e.g. "Agencies"
+	Body     reflect.Type // what the API answers for one record
+	Input    reflect.Type // the body of POST and PATCH
+	Required []string     // fields POST needs
+	Sorts    []string     // sort keys, the first the default; nil: one unpaged list
+	Filters  []apiParam   // list query parameters besides paging
+	Note     string       // more about the collection
+}
+
+// apiParam is a query parameter of a list.
+type apiParam struct {
+	Name, Type, Doc string
+	Enum            []string
+	Min, Max        int
+}
+
+func apiResources() []apiResource {
+	return []apiResource{
+		{Path: "agencies", Schema: "Agency", Plural: "Agencies", Body: reflect.TypeFor[agencyBody](), Input: reflect.TypeFor[agencyIn](),
+			Required: []string{"code", "name", "kind"}, Sorts: []string{"name", "code", "id"},
+			Note: "Agencies form a tree: ministry > organisation > provincial office. Everyone signed in may read it.",
+			Filters: []apiParam{
+				{Name: "q", Type: "string", Doc: "search names and codes"},
+				{Name: "kind", Type: "string", Enum: registry.AgencyKinds},
+				{Name: "parent_id", Type: "integer", Doc: "direct children of this agency; 0 for top-level agencies"},
+				{Name: "within", Type: "integer", Doc: "the subtree of this agency, itself included"},
+			}},
+		{Path: "officials", Schema: "Official", Plural: "Officials", Body: reflect.TypeFor[officialBody](), Input: reflect.TypeFor[officialIn](),
+			Required: []string{"agency_id", "name", "position", "rank"}, Sorts: []string{"name", "rank", "id"},
+			Note: "A liaison sees the officials of their agency and its sub-agencies; an official sees their own record.",
+			Filters: []apiParam{
+				{Name: "q", Type: "string", Doc: "search names and positions"},
+				{Name: "agency_id", Type: "integer", Doc: "officials of this agency and its sub-agencies"},
+				{Name: "rank", Type: "integer", Min: 1, Max: 5},
+				{Name: "serving", Type: "boolean"},
+			}},
+		{Path: "platforms", Schema: "Platform", Plural: "Platforms", Body: reflect.TypeFor[platformBody](), Input: reflect.TypeFor[platformIn](),
+			Required: []string{"code", "name", "name_en", "origin", "category", "hosts"},
+			Note:     "Platforms are few: the list answers all of them in one page. Only administrators change them."},
+		{Path: "accounts", Schema: "Account", Plural: "Accounts", Body: reflect.TypeFor[accountBody](), Input: reflect.TypeFor[accountIn](),
+			Required: []string{"capacity"}, Sorts: []string{"-id", "id", "handle"},
+			Note: "POST takes a url (or a platform and a handle), a capacity and the holder: agency_id for an institutional account, " +
+				"official_id for an office or personal one. The same account (platform and normalised handle) is registered once: " +
+				"a second POST answers 409.",
+			Filters: []apiParam{
+				{Name: "q", Type: "string", Doc: "search handles and holders' names"},
+				{Name: "agency_id", Type: "integer", Doc: "accounts held in this agency and its sub-agencies"},
+				{Name: "official_id", Type: "integer"},
+				{Name: "platform", Type: "string", Doc: "platform code"},
+				{Name: "origin", Type: "string", Enum: registry.Origins},
+				{Name: "capacity", Type: "string", Enum: registry.Capacities},
+				{Name: "status", Type: "string", Enum: registry.Statuses},
+				{Name: "verification", Type: "string", Enum: registry.Verifications},
+			}},
+		{Path: "users", Schema: "User", Plural: "Users", Body: reflect.TypeFor[userBody](), Input: reflect.TypeFor[userIn](),
+			Required: []string{"username", "password", "role"}, Sorts: []string{"username"},
+			Note: "Administrators manage users; auditors may read them.",
+			Filters: []apiParam{
+				{Name: "q", Type: "string", Doc: "search usernames"},
+				{Name: "role", Type: "string", Enum: roleNames()},
+			}},
+	}
+}
+
+func roleNames() []string {
+	out := make([]string, len(registry.Roles))
+	for i, r := range registry.Roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
+// apiEnums are the closed value lists of body fields, by JSON name.
+func apiEnums() map[string][]string {
+	return map[string][]string{
+		"kind": registry.AgencyKinds, "origin": registry.Origins, "category": registry.PlatformCategories,
+		"capacity": registry.Capacities, "status": registry.Statuses, "source": registry.Sources,
+		"verification": registry.Verifications, "role": roleNames(), "type": {"agency", "official"},
+	}
+}
+
+var openAPIJSON = sync.OnceValues(func() ([]byte, error) { return json.MarshalIndent(openAPIDocument(), "", "  ") })
+
+// openAPIDoc serves the document; it needs no token.
+func (s *Server) openAPIDoc(c echo.Context) error {
+	b, err := openAPIJSON()
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, b)
+}
+
+type obj = map[string]any
+
+func ref(kind, name string) obj { return obj{"$ref": "#/components/" + kind + "/" + name} }
+
+func jsonContent(schema obj) obj { return obj{"application/json": obj{"schema": schema}} }
+
+// errorResponses are the error answers, all with the Error body.
+var errorResponses = []struct{ status, name, desc string }{
+	{"400", "BadRequest", "The body is not JSON, has a field of the wrong type or a field this request does not take."},
+	{"401", "Unauthorized", "No valid API token."},
+	{"403", "Forbidden", "The token's user may not do this."},
+	{"404", "NotFound", "No such record."},
+	{"409", "Conflict", "A duplicate, or a record others depend on."},
+	{"422", "Unprocessable", "Some fields, or query parameters, are not valid: error.fields names them."},
+}
+
+func withErrors(responses obj, statuses ...string) obj {
+	for _, st := range statuses {
+		for _, e := range errorResponses {
+			if e.status == st {
+				responses[st] = ref("responses", e.name)
+			}
+		}
+	}
+	responses["default"] = ref("responses", "Error")
+	return responses
+}
+
+// openAPIDocument builds the document as plain maps.
+func openAPIDocument() obj {
+	schemas := obj{
+		"Error": schemaOf(reflect.TypeFor[errorBody](), false, nil),
+	}
+	responses := obj{"Error": obj{"description": "Something went wrong on the server.", "content": jsonContent(ref("schemas", "Error"))}}
+	for _, e := range errorResponses {
+		responses[e.name] = obj{"description": e.desc, "content": jsonContent(ref("schemas", "Error"))}
+	}
+	paths := obj{
+		"/openapi.json": obj{"get": obj{
+			"operationId": "getOpenAPI", "summary": "This document", "tags": []string{"meta"}, "security": []any{},
+			"responses": obj{"200": obj{"description": "The OpenAPI document.", "content": jsonContent(obj{"type": "object"})}},
+		}},
+		"/me": obj{"get": obj{
+			"operationId": "getMe", "summary": "The token's own user", "tags": []string{"users"},
+			"responses": withErrors(obj{"200": obj{"description": "The user.", "content": jsonContent(ref("schemas", "User"))}}, "401"),
+		}},
+	}
+	tags := []obj{{"name": "meta", "description": "About the API itself."}}
+	idParam := obj{"$ref": "#/components/parameters/id"}
+	for _, r := range apiResources() {
+		schemas[r.Schema] = schemaOf(r.Body, false, nil)
+		create := schemaOf(r.Input, true, nil)
+		create["required"] = r.Required
+		schemas[r.Schema+"Create"] = create
+		schemas[r.Schema+"Patch"] = schemaOf(r.Input, true, nil)
+		schemas[r.Schema+"List"] = obj{"type": "object", "required": []string{"items", "next_cursor"}, "additionalProperties": false,
+			"properties": obj{
+				"items":       obj{"type": "array", "items": ref("schemas", r.Schema)},
+				"next_cursor": obj{"type": "string", "description": "pass as cursor for the next page; empty on the last page"},
+			}}
+		tags = append(tags, obj{"name": r.Path, "description": r.Note})
+		one := jsonContent(ref("schemas", r.Schema))
+		paths["/"+r.Path] = obj{
+			"get": obj{"operationId": "list" + r.Plural, "summary": "List " + r.Path, "tags": []string{r.Path}, "parameters": listParams(r),
+				"responses": withErrors(obj{"200": obj{"description": "One page.", "content": jsonContent(ref("schemas", r.Schema+"List"))}}, "401", "403", "422")},
+			"post": obj{"operationId": "create" + r.Schema, "summary": "Create one of " + r.Path, "tags": []string{r.Path},
+				"requestBody": obj{"required": true, "content": jsonContent(ref("schemas", r.Schema+"Create"))},
+				"responses": withErrors(obj{"201": obj{"description": "Created.", "content": one,
+					"headers": obj{"Location": obj{"description": "the new record's address", "schema": obj{"type": "string"}}}}},
+					"400", "401", "403", "409", "422")},
+		}
+		paths["/"+r.Path+"/{id}"] = obj{
+			"parameters": []any{idParam},
+			"get": obj{"operationId": "get" + r.Schema, "summary": "One of " + r.Path, "tags": []string{r.Path},
+				"responses": withErrors(obj{"200": obj{"description": "The record.", "content": one}}, "401", "403", "404")},
+			"patch": obj{"operationId": "update" + r.Schema, "summary": "Change one of " + r.Path + ": fields left out keep their values", "tags": []string{r.Path},
+				"requestBody": obj{"required": true, "content": jsonContent(ref("schemas", r.Schema+"Patch"))},
+				"responses":   withErrors(obj{"200": obj{"description": "The changed record.", "content": one}}, "400", "401", "403", "404", "409", "422")},
+			"delete": obj{"operationId": "delete" + r.Schema, "summary": "Delete one of " + r.Path, "tags": []string{r.Path},
+				"responses": withErrors(obj{"204": obj{"description": "Deleted."}}, "401", "403", "404", "409")},
+		}
+	}
+	return obj{
+		"openapi": "3.0.3",
+		"info": obj{"title": "Hozur API", "version": "1.0.0",
+			"description": "The registry of officials' and agencies' social-media accounts. Send a personal API token as " +
+				"'Authorization: Bearer <token>'. Errors answer {\"error\": {\"code\", \"message\", \"fields\"}}; messages are in " +
+				"English, or Persian with 'Accept-Language: fa'. Timestamps are RFC 3339, days YYYY-MM-DD."},
+		"servers":  []obj{{"url": "/api/v1"}},
+		"security": []obj{{"bearerAuth": []string{}}},
+		"tags":     tags,
+		"paths":    paths,
+		"components": obj{
+			"securitySchemes": obj{"bearerAuth": obj{"type": "http", "scheme": "bearer", "description": "a personal API token, made on the profile page"}},
+			"schemas":         schemas,
+			"responses":       responses,
+			"parameters": obj{
+				"id":       obj{"name": "id", "in": "path", "required": true, "schema": obj{"type": "integer", "format": "int64", "minimum": 1}},
+				"per_page": obj{"name": "per_page", "in": "query", "description": "items per page, default 50", "schema": obj{"type": "integer", "minimum": 1, "maximum": 200}},
+				"cursor":   obj{"name": "cursor", "in": "query", "description": "next_cursor of the previous page", "schema": obj{"type": "string"}},
+			},
+		},
+	}
+}
+
+// listParams are a list's query parameters: paging, then filters.
+func listParams(r apiResource) []any {
+	var out []any
+	if r.Sorts != nil {
+		var sorts []string
+		for _, k := range r.Sorts {
+			k = strings.TrimPrefix(k, "-")
+			sorts = append(sorts, k, "-"+k)
+		}
+		out = append(out, obj{"$ref": "#/components/parameters/per_page"}, obj{"$ref": "#/components/parameters/cursor"},
+			obj{"name": "sort", "in": "query", "description": "sort key, '-' for descending; default " + r.Sorts[0],
+				"schema": obj{"type": "string", "enum": compact(sorts)}})
+	}
+	for _, f := range r.Filters {
+		s := obj{"type": f.Type}
+		if f.Enum != nil {
+			s["enum"] = f.Enum
+		}
+		if f.Max > 0 {
+			s["minimum"], s["maximum"] = f.Min, f.Max
+		}
+		p := obj{"name": f.Name, "in": "query", "schema": s}
+		if f.Doc != "" {
+			p["description"] = f.Doc
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func compact(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// optional is implemented by opt[T]: a field that may be null.
+type optional interface{ optElem() reflect.Type }
+
+func (opt[T]) optElem() reflect.Type { return reflect.TypeFor[T]() }
+
+var (
+	optionalType = reflect.TypeFor[optional]()
+	timeType     = reflect.TypeFor[time.Time]()
+	dateType     = reflect.TypeFor[jsonDate]()
+)
+
+// schemaOf is the JSON schema of a body type. In a request, a pointer is a
+// field that may be left out; in a response, a pointer is a field that may
+// be null. opt[T] may be null in both.
+func schemaOf(t reflect.Type, request bool, field *reflect.StructField) obj {
+	nullable := false
+	if t.Implements(optionalType) {
+		t, nullable = reflect.Zero(t).Interface().(optional).optElem(), true
+	}
+	if t.Kind() == reflect.Pointer {
+		t, nullable = t.Elem(), nullable || !request
+	}
+	var s obj
+	switch {
+	case t == timeType:
+		s = obj{"type": "string", "format": "date-time"}
+	case t == dateType:
+		s = obj{"type": "string", "format": "date"}
+	case t.Kind() == reflect.String:
+		s = obj{"type": "string"}
+	case t.Kind() == reflect.Bool:
+		s = obj{"type": "boolean"}
+	case t.Kind() == reflect.Int64:
+		s = obj{"type": "integer", "format": "int64"}
+	case t.Kind() == reflect.Int:
+		s = obj{"type": "integer"}
+	case t.Kind() == reflect.Slice:
+		s = obj{"type": "array", "items": schemaOf(t.Elem(), request, nil)}
+	case t.Kind() == reflect.Map:
+		s = obj{"type": "object", "additionalProperties": schemaOf(t.Elem(), request, nil)}
+	case t.Kind() == reflect.Struct:
+		s = structSchema(t, request)
+	default:
+		panic("openapi: no schema for " + t.String())
+	}
+	if nullable {
+		s["nullable"] = true
+	}
+	if field != nil {
+		name := jsonName(*field)
+		if d := field.Tag.Get("doc"); d != "" {
+			s["description"] = d
+		}
+		if f := field.Tag.Get("format"); f != "" {
+			s["format"] = f
+		}
+		if field.Tag.Get("writeOnly") == "true" {
+			s["writeOnly"] = true
+		}
+		if e, ok := apiEnums()[name]; ok && s["type"] == "string" {
+			s["enum"] = e
+		}
+	}
+	return s
+}
+
+// structSchema is an object with a property per JSON field. In responses
+// every field not marked omitempty is always there.
+func structSchema(t reflect.Type, request bool) obj {
+	props := obj{}
+	var required []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := jsonName(f)
+		if name == "" {
+			continue
+		}
+		props[name] = schemaOf(f.Type, request, &f)
+		if !request && !strings.Contains(f.Tag.Get("json"), ",omitempty") {
+			required = append(required, name)
+		}
+	}
+	s := obj{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+func jsonName(f reflect.StructField) string {
+	if !f.IsExported() {
+		return ""
+	}
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "-" {
+		return ""
+	}
+	if name == "" {
+		return f.Name
+	}
+	return name
+}
