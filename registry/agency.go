@@ -107,7 +107,7 @@ func (s *Store) Agencies(ctx context.Context, a Actor, f AgencyFilter, p Page) (
 	base := func() (*gorm.DB, error) {
 		q := s.rdb(ctx).Model(&Agency{})
 		if k := textnorm.Key(f.Q); k != "" {
-			q = q.Where("(name_key LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\' OR LOWER(name_en) LIKE ? ESCAPE '\\')", "%"+likeEscape(k)+"%", likeEscape(strings.ToUpper(k))+"%", "%"+likeEscape(strings.ToLower(strings.TrimSpace(f.Q)))+"%")
+			q = q.Where("(name_key LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\' OR LOWER(name_en) LIKE ? ESCAPE '\\')", "%"+likeEscape(k)+"%", likeEscape(strings.ToUpper(strings.TrimSpace(f.Q)))+"%", "%"+likeEscape(strings.ToLower(strings.TrimSpace(f.Q)))+"%")
 		}
 		if f.Kind != "" {
 			q = q.Where("kind = ?", f.Kind)

@@ -63,7 +63,7 @@ func (s *Server) nameOf(p *Page, fa, en string) string {
 func (s *Server) accountList(c echo.Context) error {
 	p := s.page(c, "accounts", "accounts.title")
 	f, ag, err := s.accountFilter(c, p)
-	d := accountListData{Q: f.Q, Agency: ag}
+	d := accountListData{Q: f.Q, Agency: ag, Nav: ListNav{L: p.L, Query: p.Query}}
 	if err == nil {
 		var res registry.Result[registry.AccountView]
 		res, err = s.store.Accounts(c.Request().Context(), actorOf(c), f, pageParams(c))

@@ -151,7 +151,7 @@ func TestBrowserRegistryFlow(t *testing.T) {
 	if !regexp.MustCompile(`/accounts/\d+$`).MatchString(location()) {
 		t.Fatalf("after declaring the account at %s", location())
 	}
-	if u := text("dl.summary-list"); !strings.Contains(u, "https://www.instagram.com/melika.rezaei") {
+	if u := text("dl.summary-list"); !strings.Contains(strings.ToLower(u), "https://www.instagram.com/melika.rezaei") {
 		t.Errorf("account page does not show the canonical URL: %q", u)
 	}
 	screenshot(t, ctx, "account")

@@ -28,6 +28,7 @@ type handleRule struct {
 	min, max int
 	sep      byte // the separator it allows in place of '.', '_' and '-'
 	dots     bool // '.' allowed besides sep (Instagram, YouTube)
+	lower    bool // written in lower case (LinkedIn slugs)
 }
 
 // Weights of the demo platforms: which ones agencies and officials use.
@@ -35,21 +36,21 @@ var platformMix = map[string]struct {
 	inst, person float64
 	rule         handleRule
 }{
-	"eitaa":     {30, 28, handleRule{5, 32, '_', false}},
-	"bale":      {24, 22, handleRule{5, 32, '_', false}},
-	"rubika":    {24, 22, handleRule{5, 30, '_', false}},
-	"soroush":   {10, 12, handleRule{5, 32, '_', false}},
-	"igap":      {3, 5, handleRule{5, 32, '_', false}},
-	"aparat":    {6, 6, handleRule{5, 32, '_', false}},
-	"virasty":   {3, 5, handleRule{5, 32, '_', false}},
-	"telegram":  {25, 26, handleRule{5, 32, '_', false}},
-	"instagram": {25, 26, handleRule{1, 30, '_', true}},
-	"x":         {25, 18, handleRule{1, 15, '_', false}},
+	"eitaa":     {30, 28, handleRule{5, 32, '_', false, false}},
+	"bale":      {24, 22, handleRule{5, 32, '_', false, false}},
+	"rubika":    {24, 22, handleRule{5, 30, '_', false, false}},
+	"soroush":   {10, 12, handleRule{5, 32, '_', false, false}},
+	"igap":      {3, 5, handleRule{5, 32, '_', false, false}},
+	"aparat":    {6, 6, handleRule{5, 32, '_', false, false}},
+	"virasty":   {3, 5, handleRule{5, 32, '_', false, false}},
+	"telegram":  {25, 26, handleRule{5, 32, '_', false, false}},
+	"instagram": {25, 26, handleRule{1, 30, '_', true, false}},
+	"x":         {25, 18, handleRule{1, 15, '_', false, false}},
 	"whatsapp":  {8, 12, handleRule{}},
-	"youtube":   {8, 5, handleRule{3, 30, '_', true}},
-	"linkedin":  {5, 6, handleRule{3, 100, '-', false}},
-	"facebook":  {2, 4, handleRule{5, 50, '.', false}},
-	"threads":   {2, 3, handleRule{1, 30, '_', true}},
+	"youtube":   {8, 5, handleRule{3, 30, '_', true, false}},
+	"linkedin":  {5, 6, handleRule{3, 100, '-', false, true}},
+	"facebook":  {2, 4, handleRule{5, 50, '.', false, false}},
+	"threads":   {2, 3, handleRule{1, 30, '_', true, false}},
 }
 
 // fnv64 hashes a handle key for the per-platform sets. A collision of two
@@ -107,6 +108,9 @@ func clean(r handleRule, stem string, compact bool) string {
 	for i := 0; i < len(stem); i++ {
 		c := stem[i]
 		switch {
+		case c >= 'A' && c <= 'Z' && r.lower:
+			b = append(b, c-'A'+'a')
+			continue
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 			b = append(b, c)
 			continue
