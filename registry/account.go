@@ -490,12 +490,12 @@ func (s *Store) Counts(ctx context.Context, a Actor) (RegistryCounts, error) {
 	case asc.OfficialID != 0:
 		aq = aq.Where("accounts.official_id = ?", asc.OfficialID)
 	}
-	var row struct{ Total, Foreign, Unverified int64 }
-	err := aq.Select(`COUNT(*) AS total, COALESCE(SUM(platforms.origin = 'foreign'), 0) AS foreign,
+	var row struct{ Total, ForeignCount, Unverified int64 }
+	err := aq.Select(`COUNT(*) AS total, COALESCE(SUM(platforms.origin = 'foreign'), 0) AS foreign_count,
 COALESCE(SUM(accounts.verification = 'unverified'), 0) AS unverified`).Scan(&row).Error
 	if err != nil {
 		return c, fmt.Errorf("count: %w", err)
 	}
-	c.Accounts, c.Foreign, c.Unverified, c.Domestic = row.Total, row.Foreign, row.Unverified, row.Total-row.Foreign
+	c.Accounts, c.Foreign, c.Unverified, c.Domestic = row.Total, row.ForeignCount, row.Unverified, row.Total-row.ForeignCount
 	return c, nil
 }

@@ -208,3 +208,18 @@ func TestUpdateAccountClosesAndVerifies(t *testing.T) {
 		t.Errorf("delete official with accounts: %v", err)
 	}
 }
+
+func TestCounts(t *testing.T) {
+	w := newWorld(t, nil)
+	must[*AccountView](t)(w.s.CreateAccount(ctxb(), System, AccountInput{URL: "x.com/oil_news", Capacity: CapacityInstitutional, AgencyID: w.b.ID}))
+	must[*AccountView](t)(w.s.CreateAccount(ctxb(), System, AccountInput{URL: "eitaa.com/ict_news", Capacity: CapacityInstitutional, AgencyID: w.sub.ID, Verification: VerificationVerified}))
+	c := must[RegistryCounts](t)(w.s.Counts(ctxb(), System))
+	if c != (RegistryCounts{Agencies: 3, Officials: 2, Accounts: 2, Foreign: 1, Domestic: 1, Unverified: 1}) {
+		t.Errorf("counts %+v", c)
+	}
+	liaison := Actor{Role: RoleLiaison, AgencyPath: w.ministry.Path}
+	c = must[RegistryCounts](t)(w.s.Counts(ctxb(), liaison))
+	if c.Accounts != 1 || c.Foreign != 0 || c.Officials != 1 {
+		t.Errorf("liaison counts %+v", c)
+	}
+}

@@ -195,7 +195,10 @@ func TestBrowserRegistryFlow(t *testing.T) {
 		t.Errorf("English navigation %q", nav)
 	}
 	screenshot(t, ctx, "accounts-en")
-	step("still english", chromedp.Navigate(e.ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"]`)))
+	step("still english", chromedp.Navigate(e.ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] .cards`)))
+	if cards := text(".cards"); !strings.Contains(cards, "on foreign platforms") {
+		t.Errorf("English dashboard %q", cards)
+	}
 
 	// Sign out: back to the sign-in page, and the pages are closed again.
 	step("sign out",

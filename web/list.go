@@ -65,9 +65,4 @@ func pathID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-func formInt(c echo.Context, name string) int64 {
-	n, _ := strconv.ParseInt(c.FormValue(name), 10, 64)
-	return n
-}
-
 func redirectTo(c echo.Context, path string) error { return c.Redirect(http.StatusSeeOther, path) }

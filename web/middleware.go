@@ -41,7 +41,7 @@ func (s *Server) secure(c echo.Context) bool {
 }
 
 func (s *Server) setCookie(c echo.Context, name, value string, maxAge int) {
-	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+	c.SetCookie(&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, //nolint:gosec // Secure follows the request, see secure
 		Secure: s.secure(c), SameSite: http.SameSiteLaxMode})
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -49,10 +50,12 @@ func (s *Server) routes() {
 	api.Any("/*", func(c echo.Context) error { return apiError(http.StatusNotFound, "not_found", "error.not_found_page") })
 
 	// The pages: session cookie, CSRF token on every form.
-	ui := e.Group("", s.loadSession, middleware.CSRFWithConfig(middleware.CSRFConfig{
+	csrf := middleware.CSRFConfig{ //nolint:gosec // G101: names a cookie, holds no credential
 		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "hozur_csrf", CookiePath: "/",
 		CookieHTTPOnly: true, CookieSameSite: http.SameSiteStrictMode, CookieMaxAge: 12 * 3600,
-	}))
+		CookieSecure: s.cfg.Session.SecureCookie == "always" || (s.cfg.Session.SecureCookie == "auto" && strings.HasPrefix(s.cfg.BaseURL, "https://")),
+	}
+	ui := e.Group("", s.loadSession, middleware.CSRFWithConfig(csrf))
 	ui.GET("/login", s.loginForm)
 	ui.POST("/login", s.login)
 	ui.POST("/lang", s.switchLang)

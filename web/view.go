@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -203,5 +202,3 @@ func options(l *locale.Locale, prefix string, values []string, selected string, 
 	}
 	return out
 }
-
-func notFoundPage(c echo.Context) error { return echo.NewHTTPError(http.StatusNotFound) }

@@ -34,7 +34,6 @@ func main() {
 type app struct {
 	configPath string
 	dataDir    string
-	cmd        *cobra.Command
 }
 
 func newRoot() *cobra.Command {

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"hozur/config"
-	"hozur/registry/demo"
 	"hozur/registry"
+	"hozur/registry/demo"
 	"hozur/web"
 )
 

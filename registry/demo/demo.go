@@ -79,6 +79,7 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 	if err := checkEmpty(ctx, tx); err != nil {
 		return sum, err
 	}
+	tm := time.Now()
 	plats, err := loadPlatforms(ctx, tx)
 	if err != nil {
 		return sum, err
@@ -99,17 +100,21 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 	}
 	l := &loader{tx: tx, stmts: map[string]*sql.Stmt{}}
 	defer l.close()
+	println("tree+people", time.Since(tm).String()); tm = time.Now()
 	if err := writeAgencies(ctx, l, rng, anchor, ags); err != nil {
 		return sum, err
 	}
 	if err := writeOfficials(ctx, l, offs); err != nil {
 		return sum, err
 	}
+	println("agencies+officials", time.Since(tm).String()); tm = time.Now()
 	specs := (&planner{rng: rng, anchor: anchor, plats: plats}).plan(ags, offs, opt.Accounts)
+	println("plan", time.Since(tm).String()); tm = time.Now()
 	rw := &rower{rng: rng, anchor: anchor, plats: plats, ags: ags, offs: offs, stems: instStems(rng, ags)}
 	if err := writeAccounts(ctx, l, rw, specs, opt.Progress); err != nil {
 		return sum, err
 	}
+	println("accounts", time.Since(tm).String()); tm = time.Now()
 	sum = Summary{Agencies: len(ags), Officials: len(offs), Accounts: len(specs)}
 	for _, q := range indexes {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -117,6 +122,7 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 		}
 	}
 
+	println("indexes", time.Since(tm).String()); tm = time.Now()
 	change, _ := json.Marshal(map[string]any{"agencies": sum.Agencies, "officials": sum.Officials, "accounts": sum.Accounts, "seed": opt.Seed})
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (at, actor, action, entity, entity_id, change, ip) VALUES (?, ?, 'demo', 'registry', 0, ?, '')`,
 		now.UTC(), registry.System.Username, string(change)); err != nil {
@@ -127,11 +133,14 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 	if _, err := tx.ExecContext(ctx, "PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA analysis_limit = 0;"); err != nil {
 		return Summary{}, fmt.Errorf("demo: analyze: %w", err)
 	}
+	println("analyze", time.Since(tm).String()); tm = time.Now()
 	if err := tx.Commit(); err != nil {
 		return Summary{}, fmt.Errorf("demo: commit: %w", err)
 	}
 	// Fold the write-ahead log, as large as the data, back into the file.
+	println("commit", time.Since(tm).String()); tm = time.Now()
 	_, _ = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	println("checkpoint", time.Since(tm).String()); tm = time.Now()
 	return sum, nil
 }
 
@@ -142,7 +151,7 @@ func bulkSettings(ctx context.Context, conn *sql.Conn) (func(), error) {
 	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&old); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -65536"); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return func() {
@@ -302,7 +311,12 @@ func writeAccounts(ctx context.Context, l *loader, rw *rower, specs []spec, prog
 	}()
 	done, reported := 0, 0
 	var err error
+	var waited, execd time.Duration
+	tw := time.Now()
+	defer func() { println("waited", waited.String(), "exec", execd.String()) }()
 	for buf := range full {
+		waited += time.Since(tw)
+		te := time.Now()
 		if err == nil {
 			err = l.exec(ctx, accountTable, buf)
 			if err != nil {
@@ -315,6 +329,8 @@ func writeAccounts(ctx context.Context, l *loader, rw *rower, specs []spec, prog
 			reported = done
 		}
 		free <- buf[:0]
+		execd += time.Since(te)
+		tw = time.Now()
 	}
 	if err != nil {
 		return err

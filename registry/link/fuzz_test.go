@@ -1,6 +1,7 @@
 package link
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -27,7 +28,8 @@ func FuzzRecognize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		acc, err := Recognize(in, platforms)
 		if err != nil {
-			if _, ok := err.(*Error); !ok {
+			var le *Error
+			if !errors.As(err, &le) {
 				t.Fatalf("Recognize(%q) error %T is not *Error", in, err)
 			}
 			return
