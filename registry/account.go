@@ -205,6 +205,7 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, in AccountInput) (*A
 		if r.official != nil {
 			acc.OfficialID = &r.official.ID
 		}
+		AncestryOf(r.agency.Path).apply(&acc)
 		if acc.Source == "" || !canVerify(a) {
 			acc.Source = defaultSource(a)
 		}
@@ -292,6 +293,9 @@ func (s *Store) UpdateAccount(ctx context.Context, a Actor, id int64, in Account
 		upd := map[string]any{"platform_id": next.PlatformID, "handle": next.Handle, "display": next.Display, "url": next.URL, "agency_id": next.AgencyID,
 			"official_id": next.OfficialID, "capacity": next.Capacity, "status": next.Status, "source": next.Source, "verification": next.Verification,
 			"opened_on": next.OpenedOn, "verified_at": next.VerifiedAt, "closed_at": next.ClosedAt, "updated_at": now}
+		for k, v := range AncestryOf(r.agency.Path).columns() {
+			upd[k] = v
+		}
 		if err := s.db(ctx).Model(&Account{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return fmt.Errorf("update account: %w", err)
 		}
@@ -402,13 +406,13 @@ func (s *Store) Accounts(ctx context.Context, a Actor, f AccountFilter, p Page) 
 	base := func() *gorm.DB {
 		q := s.rdb(ctx).Table("accounts")
 		if sc.AgencyPath != "" {
-			q = q.Where(inSubtree("accounts.agency_id", sc.AgencyPath))
+			q = q.Where(subtreeCondition(sc.AgencyPath))
 		}
 		if sc.OfficialID != 0 {
 			q = q.Where("accounts.official_id = ?", sc.OfficialID)
 		}
 		if within != "" {
-			q = q.Where(inSubtree("accounts.agency_id", within))
+			q = q.Where(subtreeCondition(within))
 		}
 		if f.OfficialID != 0 {
 			q = q.Where("accounts.official_id = ?", f.OfficialID)
@@ -438,7 +442,7 @@ func (s *Store) Accounts(ctx context.Context, a Actor, f AccountFilter, p Page) 
 		return q
 	}
 	var err error
-	if res.Total, res.TotalCapped, err = boundedCount(base()); err != nil {
+	if res.Total, res.TotalCapped, err = boundedCount(p, base()); err != nil {
 		return res, fmt.Errorf("count accounts: %w", err)
 	}
 	q, spec, _, err := keyset(base().Select(accountColumns).Joins(accountJoins), p, accountSorts, "-id", "accounts.id")
@@ -486,7 +490,7 @@ func (s *Store) Counts(ctx context.Context, a Actor) (RegistryCounts, error) {
 	case asc.None:
 		aq = aq.Where("1 = 0")
 	case asc.AgencyPath != "":
-		aq = aq.Where(inSubtree("accounts.agency_id", asc.AgencyPath))
+		aq = aq.Where(subtreeCondition(asc.AgencyPath))
 	case asc.OfficialID != 0:
 		aq = aq.Where("accounts.official_id = ?", asc.OfficialID)
 	}

@@ -115,7 +115,7 @@ func TestAccountPermissionsInStore(t *testing.T) {
 		actor Actor
 		want  int
 	}{{"system", System, 3}, {"liaison", liaison, 2}, {"official", off, 2}, {"auditor", auditor, 3}} {
-		res := must[Result[AccountView]](t)(w.s.Accounts(ctxb(), c.actor, AccountFilter{}, Page{}))
+		res := must[Result[AccountView]](t)(w.s.Accounts(ctxb(), c.actor, AccountFilter{}, Page{WithTotal: true}))
 		if len(res.Items) != c.want || res.Total != int64(c.want) {
 			t.Errorf("%s sees %d (total %d), want %d", c.name, len(res.Items), res.Total, c.want)
 		}
@@ -221,5 +221,59 @@ func TestCounts(t *testing.T) {
 	c = must[RegistryCounts](t)(w.s.Counts(ctxb(), liaison))
 	if c.Accounts != 1 || c.Foreign != 0 || c.Officials != 1 {
 		t.Errorf("liaison counts %+v", c)
+	}
+}
+
+// TestSubtreeFollowsMoves checks the ancestor columns that answer "accounts
+// of this agency and its sub-agencies" stay right when officials and whole
+// subtrees move.
+func TestSubtreeFollowsMoves(t *testing.T) {
+	w := newWorld(t, nil)
+	inSub := func(ag *Agency) int {
+		res := must[Result[AccountView]](t)(w.s.Accounts(ctxb(), System, AccountFilter{AgencyID: ag.ID}, Page{PerPage: 200}))
+		return len(res.Items)
+	}
+	must[*AccountView](t)(w.s.CreateAccount(ctxb(), System, AccountInput{URL: "eitaa.com/ict_teh", Capacity: CapacityInstitutional, AgencyID: w.sub.ID}))
+	must[*AccountView](t)(w.s.CreateAccount(ctxb(), System, AccountInput{URL: "eitaa.com/melika_r", Capacity: CapacityOffice, OfficialID: w.official.ID}))
+	if inSub(w.ministry) != 2 || inSub(w.sub) != 2 || inSub(w.b) != 0 {
+		t.Fatalf("before: ministry %d sub %d oil %d", inSub(w.ministry), inSub(w.sub), inSub(w.b))
+	}
+	// The official moves to the oil ministry: their account follows.
+	must[*OfficialView](t)(w.s.UpdateOfficial(ctxb(), System, w.official.ID, OfficialInput{AgencyID: w.b.ID, Name: w.official.Name, Position: "مدیرکل", Rank: 3, Serving: true}))
+	if inSub(w.ministry) != 1 || inSub(w.b) != 1 {
+		t.Errorf("after the official moved: ministry %d oil %d", inSub(w.ministry), inSub(w.b))
+	}
+	// The provincial office moves under the oil ministry with its account.
+	must[*Agency](t)(w.s.UpdateAgency(ctxb(), System, w.sub.ID, AgencyInput{Code: w.sub.Code, Name: w.sub.Name, Kind: w.sub.Kind, ParentID: &w.b.ID}))
+	if inSub(w.ministry) != 0 || inSub(w.b) != 2 || inSub(w.sub) != 1 {
+		t.Errorf("after the subtree moved: ministry %d oil %d sub %d", inSub(w.ministry), inSub(w.b), inSub(w.sub))
+	}
+	// A liaison of the oil ministry now sees both.
+	liaison := Actor{Role: RoleLiaison, AgencyPath: w.b.Path}
+	if res := must[Result[AccountView]](t)(w.s.Accounts(ctxb(), liaison, AccountFilter{}, Page{})); len(res.Items) != 2 {
+		t.Errorf("liaison sees %d", len(res.Items))
+	}
+}
+
+func TestAgencyDepthLimit(t *testing.T) {
+	s := openTest(t, nil)
+	var parent *int64
+	var last *Agency
+	for i := range MaxAgencyDepth + 1 {
+		last = must[*Agency](t)(s.CreateAgency(ctxb(), System, AgencyInput{Code: fmt.Sprintf("L%d", i), Name: "سطح", Kind: KindOrganisation, ParentID: parent}))
+		parent = &last.ID
+	}
+	_, err := s.CreateAgency(ctxb(), System, AgencyInput{Code: "TOO-DEEP", Name: "سطح", Kind: KindOrganisation, ParentID: parent})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Fields["parent_id"] != "agency.too_deep" {
+		t.Errorf("sixth level: %v", err)
+	}
+	// Moving a two-level subtree under the fourth level would go too deep.
+	top := must[*Agency](t)(s.CreateAgency(ctxb(), System, AgencyInput{Code: "T", Name: "x", Kind: KindOrganisation}))
+	must[*Agency](t)(s.CreateAgency(ctxb(), System, AgencyInput{Code: "T1", Name: "x", Kind: KindOrganisation, ParentID: &top.ID}))
+	l3 := must[*Agency](t)(s.AgencyByCode(ctxb(), "L3"))
+	_, err = s.UpdateAgency(ctxb(), System, top.ID, AgencyInput{Code: "T", Name: "x", Kind: KindOrganisation, ParentID: &l3.ID})
+	if !errors.As(err, &ve) || ve.Fields["parent_id"] != "agency.too_deep" {
+		t.Errorf("deep move: %v", err)
 	}
 }

@@ -133,7 +133,7 @@ func (s *Store) Agencies(ctx context.Context, a Actor, f AgencyFilter, p Page) (
 	if err != nil {
 		return res, err
 	}
-	if res.Total, res.TotalCapped, err = boundedCount(q); err != nil {
+	if res.Total, res.TotalCapped, err = boundedCount(p, q); err != nil {
 		return res, fmt.Errorf("count agencies: %w", err)
 	}
 	q, _ = base()
@@ -212,6 +212,9 @@ func (s *Store) CreateAgency(ctx context.Context, a Actor, in AgencyInput) (*Age
 				return err
 			} else {
 				parentPath, depth = parent.Path, parent.Depth+1
+				if depth > MaxAgencyDepth {
+					fe.add("parent_id", "agency.too_deep")
+				}
 			}
 		}
 		if err := fe.err(); err != nil {
@@ -281,6 +284,13 @@ func (s *Store) UpdateAgency(ctx context.Context, a Actor, id int64, in AgencyIn
 				fe.add("parent_id", "agency.parent_cycle")
 			default:
 				newPath, depth = parent.Path+strconv.FormatInt(id, 10)+"/", parent.Depth+1
+				h, err := s.agencyHeight(ctx, cur)
+				if err != nil {
+					return err
+				}
+				if depth+h > MaxAgencyDepth {
+					fe.add("parent_id", "agency.too_deep")
+				}
 			}
 		}
 		if err := fe.err(); err != nil {
@@ -301,6 +311,9 @@ func (s *Store) UpdateAgency(ctx context.Context, a Actor, id int64, in AgencyIn
 				newPath, len(cur.Path)+1, depth-cur.Depth, cur.Path+"%").Error
 			if err != nil {
 				return fmt.Errorf("move agency: %w", err)
+			}
+			if err := s.reparentAccounts(ctx, newPath); err != nil {
+				return err
 			}
 		}
 		if err := s.record(ctx, a, "update", "agency", id, diff(before, after)); err != nil {
@@ -377,3 +390,6 @@ func (s *Store) filterAgency(ctx context.Context, id int64) (*Agency, error) {
 	}
 	return ag, err
 }
+
+// Int64Ptr returns a pointer to v, for optional filters.
+func Int64Ptr(v int64) *int64 { return &v }

@@ -107,13 +107,20 @@ var (
 // Account is a presence on a platform, held by an agency (institutional) or
 // an official (office or personal).
 type Account struct {
-	ID           int64
-	PlatformID   int64
-	Handle       string // normalised key, unique per platform
-	Display      string // the handle as people write it
-	URL          string
-	AgencyID     int64  // the holder agency, or the holding official's agency
-	OfficialID   *int64 // nil for institutional accounts
+	ID         int64
+	PlatformID int64
+	Handle     string // normalised key, unique per platform
+	Display    string // the handle as people write it
+	URL        string
+	AgencyID   int64  // the holder agency, or the holding official's agency
+	OfficialID *int64 // nil for institutional accounts
+	// AgencyAt0..4 are the holder agency's ancestors by depth, for subtree
+	// lists (see Ancestry).
+	AgencyAt0    *int64
+	AgencyAt1    *int64
+	AgencyAt2    *int64
+	AgencyAt3    *int64
+	AgencyAt4    *int64
 	Capacity     string
 	Status       string
 	Source       string

@@ -142,7 +142,7 @@ func (s *Store) Officials(ctx context.Context, a Actor, f OfficialFilter, p Page
 		return q
 	}
 	var err error
-	if res.Total, res.TotalCapped, err = boundedCount(base()); err != nil {
+	if res.Total, res.TotalCapped, err = boundedCount(p, base()); err != nil {
 		return res, fmt.Errorf("count officials: %w", err)
 	}
 	q, spec, _, err := keyset(base().Select(officialColumns), p, officialSorts, "name", "officials.id")
@@ -252,7 +252,8 @@ func (s *Store) UpdateOfficial(ctx context.Context, a Actor, id int64, in Offici
 		if !a.Can(ActionUpdate, Target{Resource: ResOfficial, AgencyPath: cur.AgencyPath, OfficialID: id}) {
 			return ErrForbidden
 		}
-		if _, err := s.checkOfficialTarget(ctx, a, ActionUpdate, in, id, fe); err != nil {
+		ag, err := s.checkOfficialTarget(ctx, a, ActionUpdate, in, id, fe)
+		if err != nil {
 			return err
 		}
 		upd := map[string]any{"agency_id": in.AgencyID, "name": in.Name, "name_key": textnorm.Key(in.Name), "position": in.Position, "rank": in.Rank,
@@ -261,7 +262,9 @@ func (s *Store) UpdateOfficial(ctx context.Context, a Actor, id int64, in Offici
 			return fmt.Errorf("update official: %w", err)
 		}
 		if in.AgencyID != cur.AgencyID {
-			if err := s.db(ctx).Model(&Account{}).Where("official_id = ?", id).Update("agency_id", in.AgencyID).Error; err != nil {
+			upd := AncestryOf(ag.Path).columns()
+			upd["agency_id"] = in.AgencyID
+			if err := s.db(ctx).Model(&Account{}).Where("official_id = ?", id).Updates(upd).Error; err != nil {
 				return fmt.Errorf("move official's accounts: %w", err)
 			}
 		}

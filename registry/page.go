@@ -15,6 +15,9 @@ type Page struct {
 	PerPage int    // 1..200, default 50
 	Cursor  string // opaque, from the previous page's Next
 	Sort    string // a sort key the list knows, "-" prefix for descending
+	// WithTotal asks for Result.Total; it costs a second query, so lists
+	// that show no count (the API) leave it off.
+	WithTotal bool
 }
 
 // Result is one page of a list.
@@ -111,8 +114,11 @@ func keyset(q *gorm.DB, p Page, sorts map[string]sortSpec, def string, idCol str
 	return q.Limit(p.perPage() + 1), spec, desc, nil
 }
 
-// boundedCount counts at most CountCap+1 matching rows.
-func boundedCount(q *gorm.DB) (int64, bool, error) {
+// boundedCount counts at most CountCap+1 matching rows, if the page asks.
+func boundedCount(p Page, q *gorm.DB) (int64, bool, error) {
+	if !p.WithTotal {
+		return 0, false, nil
+	}
 	var n int64
 	err := q.Session(&gorm.Session{}).Raw("SELECT COUNT(*) FROM (?) AS c", q.Select("1").Limit(CountCap+1)).Scan(&n).Error
 	if n > CountCap {

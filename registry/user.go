@@ -123,7 +123,7 @@ func (s *Store) Users(ctx context.Context, a Actor, f UserFilter, p Page) (Resul
 		return q
 	}
 	var err error
-	if res.Total, res.TotalCapped, err = boundedCount(base()); err != nil {
+	if res.Total, res.TotalCapped, err = boundedCount(p, base()); err != nil {
 		return res, fmt.Errorf("count users: %w", err)
 	}
 	q, _, _, err := keyset(base(), p, map[string]sortSpec{"username": {column: "username", text: true}}, "username", "id")

@@ -53,7 +53,7 @@ func (n ListNav) SortClass(key string) string {
 // pageParams reads paging from a query: per_page, cursor, sort.
 func pageParams(c echo.Context) registry.Page {
 	n, _ := strconv.Atoi(c.QueryParam("per_page"))
-	return registry.Page{PerPage: n, Cursor: c.QueryParam("cursor"), Sort: c.QueryParam("sort")}
+	return registry.Page{PerPage: n, Cursor: c.QueryParam("cursor"), Sort: c.QueryParam("sort"), WithTotal: true}
 }
 
 // pathID reads the :id of a route; a malformed id is a missing record.

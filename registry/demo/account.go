@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"hozur/registry"
@@ -37,7 +39,10 @@ type planner struct {
 }
 
 func (p *planner) add(at time.Time, holder, plat, capacity int) {
-	p.specs = append(p.specs, spec{at: at.Unix(), seq: int32(len(p.specs)), holder: int32(holder), platform: uint8(plat), capacity: uint8(capacity)})
+	// Generate keeps the sizes within these types: at most MaxInt32
+	// accounts and 255 platforms.
+	p.specs = append(p.specs, spec{at: at.Unix(), seq: int32(len(p.specs)), holder: int32(holder), //nolint:gosec // see above
+		platform: uint8(plat), capacity: uint8(capacity)}) //nolint:gosec // see above
 }
 
 // between returns a random second in [from, to).
@@ -240,6 +245,29 @@ type rower struct {
 	ags    []*agency
 	offs   []*official
 	stems  [][]string // institutional handle stems, by agency
+	// ancestry holds, by agency, the values of the accounts table's
+	// ancestor columns, if it has them.
+	ancestry [][]any
+}
+
+// ancestries lists each agency's ancestors by depth, itself included,
+// padded with NULL to levels values.
+func ancestries(ags []*agency, levels int) [][]any {
+	if levels == 0 {
+		return nil
+	}
+	out := make([][]any, len(ags))
+	for i, a := range ags {
+		vals := make([]any, levels)
+		for d, part := range strings.Split(strings.Trim(a.path, "/"), "/") {
+			if d < levels {
+				id, _ := strconv.ParseInt(part, 10, 64)
+				vals[d] = id
+			}
+		}
+		out[i] = vals
+	}
+	return out
 }
 
 // instStems chooses how each agency writes its handles: mostly its stem,
@@ -291,13 +319,13 @@ func (g *rower) row(id int64, sp spec, args []any) ([]any, error) {
 	p := g.plats[sp.platform]
 	var acc link.Account
 	var err error
-	var agencyID int64
+	var holder *agency
 	var officialID any
 	var serving = true
 	switch sp.capacity {
 	case capInstitutional:
 		a := g.ags[sp.holder]
-		agencyID = a.id
+		holder = a
 		switch {
 		case p.code == "whatsapp":
 			acc, err = p.random(rng, whatsappChannel)
@@ -312,7 +340,7 @@ func (g *rower) row(id int64, sp spec, args []any) ([]any, error) {
 		}
 	default:
 		o := g.offs[sp.holder]
-		agencyID, officialID, serving = o.ag.id, o.id, o.serving
+		holder, officialID, serving = o.ag, o.id, o.serving
 		stems := o.personal
 		if sp.capacity == capOffice {
 			stems = o.office
@@ -366,8 +394,12 @@ func (g *rower) row(id int64, sp spec, args []any) ([]any, error) {
 	} else if status != registry.StatusActive {
 		updated = maxTime(updated, between(rng, created, g.anchor))
 	}
-	return append(args, id, p.id, acc.Handle, acc.Display, acc.URL, agencyID, officialID,
-		registry.Capacities[sp.capacity], status, source, verification, openedOn, verifiedAt, closedAt, created, updated), nil
+	args = append(args, id, p.id, acc.Handle, acc.Display, acc.URL, holder.id, officialID,
+		registry.Capacities[sp.capacity], status, source, verification, openedOn, verifiedAt, closedAt, created, updated)
+	if g.ancestry != nil {
+		args = append(args, g.ancestry[holder.id-1]...)
+	}
+	return args, nil
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -72,35 +72,36 @@ var positionLatin = map[string]string{
 	posDeptHead: "raees", posOfficer: "",
 }
 
-// staffPos is a position staff are drawn for, with its weight. A unique
-// position is held by one serving official per agency.
+// staffPos is a position staff are drawn for, with its weight and how many
+// may hold it at once in one agency (0: any number). Once the seats are
+// taken, further staff are officers.
 type staffPos struct {
 	title  string
 	weight float64
-	unique bool
+	seats  int
 }
 
 // staffOf lists the positions below each head; provincial units use a
 // shorter list whatever their head is called.
 var staffOf = map[string][]staffPos{
-	posMinister:    {{posDeputy, 3, false}, {posAdviser, 3, false}, {posSpokesperson, 1, true}, {posDG, 2, false}, {posOfficer, 4, false}},
-	posVP:          {{posDG, 4, false}, {posPR, 1, true}, {posDeptHead, 3, false}, {posOfficer, 6, false}},
-	posGovernor:    {{posDeputyGov, 2, false}, {posDG, 3, false}, {posPR, 1, true}, {posOfficer, 6, false}},
-	posDeputy:      {{posDG, 3, false}, {posAdviser, 1, false}, {posOfficer, 6, false}},
-	posOrgHead:     {{posDG, 3, false}, {posPR, 1, true}, {posDeptHead, 3, false}, {posOfficer, 6, false}},
-	posCEO:         {{posDG, 2, false}, {posPR, 1, true}, {posDeptHead, 3, false}, {posOfficer, 6, false}},
-	posUniHead:     {{posDG, 2, false}, {posPR, 1, true}, {posDeptHead, 3, false}, {posOfficer, 6, false}},
-	posBankHead:    {{posDG, 3, false}, {posPR, 1, true}, {posDeptHead, 3, false}, {posOfficer, 6, false}},
-	posDG:          {{posDeputyDG, 3, false}, {posDeptHead, 3, false}, {posOfficer, 6, false}},
-	posPR:          {{posDeptHead, 2, false}, {posOfficer, 5, false}},
-	posDeputyDG:    {{posDeptHead, 2, false}, {posOfficer, 5, false}},
-	posDeputyGov:   {{posDG, 2, false}, {posOfficer, 5, false}},
-	posCountyGov:   {{posDeptHead, 2, false}, {posOfficer, 5, false}},
-	posDistrictGov: {{posOfficer, 1, false}},
-	posDeptHead:    {{posOfficer, 1, false}},
+	posMinister:    {{posDeputy, 3, 6}, {posAdviser, 3, 8}, {posSpokesperson, 1, 1}, {posDG, 2, 6}, {posOfficer, 4, 0}},
+	posVP:          {{posDG, 4, 8}, {posPR, 1, 1}, {posDeptHead, 3, 0}, {posOfficer, 6, 0}},
+	posGovernor:    {{posDeputyGov, 2, 5}, {posDG, 3, 8}, {posPR, 1, 1}, {posOfficer, 6, 0}},
+	posDeputy:      {{posDG, 3, 5}, {posAdviser, 1, 3}, {posOfficer, 6, 0}},
+	posOrgHead:     {{posDG, 3, 8}, {posPR, 1, 1}, {posDeptHead, 3, 0}, {posOfficer, 6, 0}},
+	posCEO:         {{posDG, 2, 8}, {posPR, 1, 1}, {posDeptHead, 3, 0}, {posOfficer, 6, 0}},
+	posUniHead:     {{posDG, 2, 8}, {posPR, 1, 1}, {posDeptHead, 3, 0}, {posOfficer, 6, 0}},
+	posBankHead:    {{posDG, 3, 8}, {posPR, 1, 1}, {posDeptHead, 3, 0}, {posOfficer, 6, 0}},
+	posDG:          {{posDeputyDG, 3, 4}, {posDeptHead, 3, 10}, {posOfficer, 6, 0}},
+	posPR:          {{posDeptHead, 2, 4}, {posOfficer, 5, 0}},
+	posDeputyDG:    {{posDeptHead, 2, 5}, {posOfficer, 5, 0}},
+	posDeputyGov:   {{posDG, 2, 3}, {posOfficer, 5, 0}},
+	posCountyGov:   {{posDeptHead, 2, 5}, {posOfficer, 5, 0}},
+	posDistrictGov: {{posOfficer, 1, 0}},
+	posDeptHead:    {{posOfficer, 1, 0}},
 }
 
-var provincialStaff = []staffPos{{posDeputyDG, 3, false}, {posDeptHead, 3, false}, {posOfficer, 6, false}}
+var provincialStaff = []staffPos{{posDeputyDG, 3, 4}, {posDeptHead, 3, 10}, {posOfficer, 6, 0}}
 
 // Unit templates used by several bodies.
 func provOffice(fa, en string) *unit {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -160,19 +161,24 @@ func TestGenerate3000(t *testing.T) {
 			depth      int
 		}
 		all := map[int64]ag{}
-		rows, err := db.Query("SELECT id, parent_id, path, depth, kind, code, name, name_key FROM agencies")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var id int64
-			var a ag
-			if err := rows.Scan(&id, &a.parent, &a.path, &a.depth, &a.kind, &a.code, &a.name, &a.nameKey); err != nil {
+		func() {
+			rows, err := db.Query("SELECT id, parent_id, path, depth, kind, code, name, name_key FROM agencies")
+			if err != nil {
 				t.Fatal(err)
 			}
-			all[id] = a
-		}
-		rows.Close()
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				var a ag
+				if err := rows.Scan(&id, &a.parent, &a.path, &a.depth, &a.kind, &a.code, &a.name, &a.nameKey); err != nil {
+					t.Fatal(err)
+				}
+				all[id] = a
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+		}()
 		codes := map[string]bool{}
 		codeRE := regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,39}$`)
 		kinds := map[string]int{}
@@ -353,6 +359,60 @@ func TestGenerate3000(t *testing.T) {
 		}
 	})
 
+	t.Run("ancestor columns", func(t *testing.T) {
+		levels := count(t, db, "SELECT COUNT(*) FROM pragma_table_info('accounts') WHERE name LIKE 'agency_at%'")
+		if levels == 0 {
+			t.Skip("the schema has no ancestor columns")
+		}
+		cols := make([]string, levels)
+		for i := range cols {
+			cols[i] = fmt.Sprintf("COALESCE(a.agency_at%d, '')", i)
+		}
+		rows, err := db.Query("SELECT a.id, g.path, " + strings.Join(cols, " || '/' || ") + " FROM accounts a JOIN agencies g ON g.id = a.agency_id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var path, got string
+			if err := rows.Scan(&id, &path, &got); err != nil {
+				t.Fatal(err)
+			}
+			want := strings.Split(strings.Trim(path, "/"), "/")
+			for len(want) < levels {
+				want = append(want, "")
+			}
+			if got != strings.Join(want, "/") {
+				t.Errorf("account %d: ancestors %q, agency path %s", id, got, path)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		// The store lists a ministry's subtree through these columns.
+		var ministry int64
+		if err := db.QueryRow("SELECT id FROM agencies WHERE code = 'MIN-HEALTH'").Scan(&ministry); err != nil {
+			t.Fatal(err)
+		}
+		want := count(t, db, "SELECT COUNT(*) FROM accounts WHERE agency_id IN (SELECT id FROM agencies WHERE path LIKE ?)", fmt.Sprintf("/%d/%%", ministry))
+		got := 0
+		for p := (registry.Page{PerPage: 100}); ; {
+			res, err := s.Accounts(ctx, registry.System, registry.AccountFilter{AgencyID: ministry}, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got += len(res.Items)
+			if res.Next == "" {
+				break
+			}
+			p.Cursor = res.Next
+		}
+		if got != want || want == 0 {
+			t.Errorf("the store lists %d accounts in the Health subtree, the table has %d", got, want)
+		}
+	})
+
 	t.Run("statistics", func(t *testing.T) {
 		if n := count(t, db, "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'accounts'"); n == 0 {
 			t.Error("ANALYZE has not run: sqlite_stat1 has no rows for accounts")
@@ -393,31 +453,36 @@ func digest(t *testing.T, db *sql.DB) string {
 	t.Helper()
 	h := sha256.New()
 	for _, table := range []string{"agencies", "officials", "accounts"} {
-		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY id")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range vals {
-				fmt.Fprintf(h, "%v\x1f", v)
-			}
-			h.Write([]byte{'\n'})
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
+		digestTable(t, db, table, h)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+func digestTable(t *testing.T, db *sql.DB, table string, h io.Writer) {
+	t.Helper()
+	rows, err := db.Query("SELECT * FROM " + table + " ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			fmt.Fprintf(h, "%v\x1f", v)
+		}
+		h.Write([]byte{'\n'})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestSameSeedSameData(t *testing.T) {

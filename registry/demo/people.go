@@ -30,7 +30,6 @@ type official struct {
 	personal []string // Latin stems of personal handles, preferred first
 	office   []string // Latin stems of office handles
 	slug     string   // LinkedIn profile slug
-	accounts int      // how many accounts they hold
 }
 
 const day = 24 * time.Hour
@@ -89,16 +88,16 @@ func (p *people) makeOfficials(ags []*agency, total int) []*official {
 	}
 	out := make([]*official, 0, total)
 	for i, a := range ags {
-		var used map[string]bool
+		held := map[string]int{}
 		if i < heads {
-			o := p.person(a, a.head, true, true)
-			out = append(out, o)
+			out = append(out, p.person(a, a.head, true, true))
 		}
 		for range counts[i] {
 			serving := p.rng.Float64() >= leftP
-			pos := p.staffPosition(a, &used)
-			if !serving && p.rng.Float64() < 0.3 {
+			pos := p.staffPosition(a, held, serving)
+			if !serving && held["former head"] < 2 && p.rng.Float64() < 0.3 {
 				pos = a.head // a predecessor
+				held["former head"]++
 			}
 			out = append(out, p.person(a, pos, false, serving))
 		}
@@ -116,30 +115,26 @@ func (p *people) makeOfficials(ags []*agency, total int) []*official {
 	return out
 }
 
-// staffPosition draws a staff position of a; a unique position taken once
-// falls back to officer.
-func (p *people) staffPosition(a *agency, used *map[string]bool) string {
-	if len(a.staff) == 0 {
-		return posOfficer
-	}
+// staffPosition draws a staff position of a. A serving official takes a
+// seat, and when a position's seats are taken they become an officer.
+func (p *people) staffPosition(a *agency, held map[string]int, serving bool) string {
 	sum := 0.0
 	for _, s := range a.staff {
 		sum += s.weight
 	}
 	r := p.rng.Float64() * sum
 	for _, s := range a.staff {
-		if r -= s.weight; r < 0 {
-			if s.unique {
-				if *used == nil {
-					*used = map[string]bool{}
-				}
-				if (*used)[s.title] {
-					return posOfficer
-				}
-				(*used)[s.title] = true
-			}
+		if r -= s.weight; r >= 0 {
+			continue
+		}
+		if !serving {
 			return s.title
 		}
+		if s.seats > 0 && held[s.title] >= s.seats {
+			return posOfficer
+		}
+		held[s.title]++
+		return s.title
 	}
 	return posOfficer
 }
@@ -270,7 +265,7 @@ func (p *people) email(user, domain string) string {
 func digits(rng *rand.Rand, n int) string {
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = byte('0' + rng.IntN(10))
+		b[i] = "0123456789"[rng.IntN(10)]
 	}
 	return string(b)
 }

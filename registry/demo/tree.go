@@ -86,7 +86,7 @@ func buildTree(rng *rand.Rand) []*agency {
 	b := &treeBuilder{rng: rng, seen: map[string]bool{}}
 	var provUnits []provUnit // bodies with units in every province
 	for _, m := range ministries {
-		mi := b.add(-1, &agency{code: m.code, fa: m.fa, en: m.en, kind: m.kind, head: m.head, weight: 30,
+		mi := b.add(-1, &agency{code: m.code, fa: m.fa, en: m.en, kind: m.kind, head: m.head, weight: 6,
 			domain: m.domain, inst: m.slug, place: m.slug})
 		for di, d := range headquarters {
 			tier := 1
@@ -95,14 +95,14 @@ func buildTree(rng *rand.Rand) []*agency {
 			}
 			dcode := fmt.Sprintf("%s-D%d", m.code, di+1)
 			dep := b.add(mi, &agency{code: dcode, fa: d.fa + " " + m.fa, en: d.en + ", " + m.en, kind: registry.KindMinistry,
-				head: d.head, weight: 8, inst: m.slug + "_" + d.slug, place: m.slug + "_" + d.slug, tier: tier})
+				head: d.head, weight: 3, inst: m.slug + "_" + d.slug, place: m.slug + "_" + d.slug, tier: tier})
 			for gi, g := range d.children {
 				gcode := fmt.Sprintf("%s-%d", dcode, gi+1)
 				dg := b.add(dep, &agency{code: gcode, fa: g.fa + " " + m.fa, en: g.en + ", " + m.en, kind: registry.KindMinistry,
-					head: g.head, weight: 4, inst: m.slug + "_" + g.slug, place: m.slug + "_" + g.slug, tier: 2})
+					head: g.head, weight: 2, inst: m.slug + "_" + g.slug, place: m.slug + "_" + g.slug, tier: 2})
 				for si, s := range g.children {
 					b.add(dg, &agency{code: fmt.Sprintf("%s-%d", gcode, si+1), fa: s.fa + " " + m.fa, en: s.en + ", " + m.en,
-						kind: registry.KindMinistry, head: s.head, weight: 1.5, inst: m.slug + "_" + s.slug, place: m.slug + "_" + s.slug, tier: 3})
+						kind: registry.KindMinistry, head: s.head, weight: 1, inst: m.slug + "_" + s.slug, place: m.slug + "_" + s.slug, tier: 3})
 				}
 			}
 		}
@@ -125,10 +125,10 @@ func buildTree(rng *rand.Rand) []*agency {
 	for pi, p := range provinces {
 		pcode := fmt.Sprintf("GOV-%02d", pi+1)
 		gov := b.add(-1, &agency{code: pcode, fa: "استانداری " + p.fa, en: p.en + " Governorate-General", kind: registry.KindProvince,
-			head: posGovernor, weight: 20, domain: "ostan-" + p.slug + ".ir", inst: "ostandari_" + p.slug, place: p.slug})
+			head: posGovernor, weight: 5, domain: "ostan-" + p.slug + ".ir", inst: "ostandari_" + p.slug, place: p.slug})
 		for di, d := range governorateDeputies {
 			b.add(gov, &agency{code: fmt.Sprintf("%s-D%d", pcode, di+1), fa: d.fa + " استانداری " + p.fa, en: d.en + ", " + p.en + " Governorate-General",
-				kind: registry.KindProvince, head: d.head, weight: 4, inst: "ostandari_" + p.slug + "_" + d.slug, place: p.slug + "_" + d.slug, tier: 1})
+				kind: registry.KindProvince, head: d.head, weight: 2, inst: "ostandari_" + p.slug + "_" + d.slug, place: p.slug + "_" + d.slug, tier: 1})
 		}
 		for ci, c := range p.counties {
 			tier := 1
@@ -137,7 +137,7 @@ func buildTree(rng *rand.Rand) []*agency {
 			}
 			ccode := fmt.Sprintf("%s-C%02d", pcode, ci+1)
 			fg := b.add(gov, &agency{code: ccode, fa: "فرمانداری " + c.fa, en: c.en + " County Governorate", kind: registry.KindCounty,
-				head: posCountyGov, weight: 3, inst: "farmandari_" + c.slug, place: c.slug, tier: tier})
+				head: posCountyGov, weight: 2, inst: "farmandari_" + c.slug, place: c.slug, tier: tier})
 			b.add(fg, &agency{code: ccode + "-B1", fa: "بخشداری مرکزی " + c.fa, en: "Central District Office of " + c.en, kind: registry.KindCounty,
 				head: posDistrictGov, weight: 1, inst: "bakhshdari_" + c.slug, place: c.slug + "_markazi", tier: 2})
 		}
@@ -161,9 +161,9 @@ type provUnit struct {
 
 // addBody adds an organisation, company or university.
 func (b *treeBuilder) addBody(parent int, c body) int {
-	w := 8.0
+	w := 3.0
 	if parent < 0 {
-		w = 15
+		w = 4
 	}
 	return b.add(parent, &agency{code: c.code, fa: c.fa, en: c.en, kind: c.kind, head: c.head, weight: w,
 		domain: c.domain, inst: c.slug, place: c.slug})
@@ -180,7 +180,7 @@ func (b *treeBuilder) addProvincial(u provUnit, pi int, p province, tier int) {
 	}
 	stem := u.b.slug + "_" + p.slug
 	pu := b.add(u.parent, &agency{code: code, fa: fill(u.b.prov.fa, p, place{}), en: fill(u.b.prov.en, p, place{}), kind: u.b.prov.kind,
-		head: head, staff: staff, weight: 5, inst: stem, place: stem, tier: tier})
+		head: head, staff: staff, weight: 2.5, inst: stem, place: stem, tier: tier})
 	if pu == skipped {
 		return
 	}
@@ -188,7 +188,7 @@ func (b *treeBuilder) addProvincial(u provUnit, pi int, p province, tier int) {
 	if u.b.prov.kind == registry.KindProvincial {
 		for di, d := range provincialDeputies {
 			b.add(pu, &agency{code: fmt.Sprintf("%s-D%d", code, di+1), fa: d.fa + " " + puName, en: d.en + ", " + b.all[pu].en,
-				kind: registry.KindProvincial, head: d.head, weight: 2, inst: stem + "_" + d.slug, place: stem + "_" + d.slug, tier: 3})
+				kind: registry.KindProvincial, head: d.head, weight: 1.5, inst: stem + "_" + d.slug, place: stem + "_" + d.slug, tier: 3})
 		}
 	}
 	if u.b.county == nil {
@@ -196,7 +196,7 @@ func (b *treeBuilder) addProvincial(u provUnit, pi int, p province, tier int) {
 	}
 	for ci, c := range p.counties {
 		b.add(pu, &agency{code: fmt.Sprintf("%s-C%02d", code, ci+1), fa: fill(u.b.county.fa, p, c), en: fill(u.b.county.en, p, c),
-			kind: u.b.county.kind, head: u.b.county.head, weight: 1.5, inst: u.b.slug + "_" + c.slug, place: u.b.slug + "_" + c.slug, tier: 3})
+			kind: u.b.county.kind, head: u.b.county.head, weight: 1, inst: u.b.slug + "_" + c.slug, place: u.b.slug + "_" + c.slug, tier: 3})
 	}
 }
 

@@ -59,6 +59,14 @@ CREATE TABLE accounts (
     url          TEXT    NOT NULL,
     agency_id    INTEGER NOT NULL REFERENCES agencies(id) ON DELETE RESTRICT,
     official_id  INTEGER REFERENCES officials(id) ON DELETE RESTRICT,
+    -- The holder agency's ancestors by depth (agency_at0 is the root), so
+    -- that "this agency and its sub-agencies, newest first" is one ordered
+    -- index range whatever the size of the subtree.
+    agency_at0   INTEGER,
+    agency_at1   INTEGER,
+    agency_at2   INTEGER,
+    agency_at3   INTEGER,
+    agency_at4   INTEGER,
     capacity     TEXT    NOT NULL,
     status       TEXT    NOT NULL,
     source       TEXT    NOT NULL,
@@ -73,6 +81,11 @@ CREATE UNIQUE INDEX accounts_platform_handle ON accounts(platform_id, handle);
 CREATE INDEX accounts_handle ON accounts(handle);
 CREATE INDEX accounts_agency ON accounts(agency_id, id);
 CREATE INDEX accounts_official ON accounts(official_id, id);
+CREATE INDEX accounts_agency_at0 ON accounts(agency_at0, id);
+CREATE INDEX accounts_agency_at1 ON accounts(agency_at1, id) WHERE agency_at1 IS NOT NULL;
+CREATE INDEX accounts_agency_at2 ON accounts(agency_at2, id) WHERE agency_at2 IS NOT NULL;
+CREATE INDEX accounts_agency_at3 ON accounts(agency_at3, id) WHERE agency_at3 IS NOT NULL;
+CREATE INDEX accounts_agency_at4 ON accounts(agency_at4, id) WHERE agency_at4 IS NOT NULL;
 CREATE INDEX accounts_platform ON accounts(platform_id, id);
 CREATE INDEX accounts_capacity ON accounts(capacity, id);
 CREATE INDEX accounts_status ON accounts(status, id);
