@@ -442,6 +442,12 @@ func (s *Store) Accounts(ctx context.Context, a Actor, f AccountFilter, p Page) 
 		return q
 	}
 	var err error
+	if f.Q != "" {
+		// Counting the matches of a free-text search means reading every
+		// candidate row; the page shows the first matches without a total.
+		p.WithTotal = false
+	}
+	res.Counted = p.WithTotal
 	if res.Total, res.TotalCapped, err = boundedCount(p, base()); err != nil {
 		return res, fmt.Errorf("count accounts: %w", err)
 	}

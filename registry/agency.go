@@ -133,6 +133,7 @@ func (s *Store) Agencies(ctx context.Context, a Actor, f AgencyFilter, p Page) (
 	if err != nil {
 		return res, err
 	}
+	res.Counted = p.WithTotal
 	if res.Total, res.TotalCapped, err = boundedCount(p, q); err != nil {
 		return res, fmt.Errorf("count agencies: %w", err)
 	}

@@ -142,6 +142,7 @@ func (s *Store) Officials(ctx context.Context, a Actor, f OfficialFilter, p Page
 		return q
 	}
 	var err error
+	res.Counted = p.WithTotal
 	if res.Total, res.TotalCapped, err = boundedCount(p, base()); err != nil {
 		return res, fmt.Errorf("count officials: %w", err)
 	}

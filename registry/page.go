@@ -29,6 +29,7 @@ type Result[T any] struct {
 	// view would cost more than the page).
 	Total       int64
 	TotalCapped bool
+	Counted     bool // Total was asked for and counted
 }
 
 // CountCap bounds the count shown above a list.

@@ -123,6 +123,7 @@ func (s *Store) Users(ctx context.Context, a Actor, f UserFilter, p Page) (Resul
 		return q
 	}
 	var err error
+	res.Counted = p.WithTotal
 	if res.Total, res.TotalCapped, err = boundedCount(p, base()); err != nil {
 		return res, fmt.Errorf("count users: %w", err)
 	}

@@ -104,12 +104,12 @@ func newBenchEnv() (*benchEnv, error) {
 	top := registry.Int64Ptr(0)
 	res, err := st.Agencies(ctx, registry.System, registry.AgencyFilter{ParentID: top, Kind: registry.KindMinistry}, registry.Page{PerPage: 1})
 	if err != nil || len(res.Items) == 0 {
-		return nil, fmt.Errorf("no ministry in the bench database: %v", err)
+		return nil, fmt.Errorf("no ministry in the bench database: %w", err)
 	}
 	e.agency, e.code = res.Items[0].ID, res.Items[0].Code
 	acc, err := st.Accounts(ctx, registry.System, registry.AccountFilter{}, registry.Page{PerPage: 1})
 	if err != nil || len(acc.Items) == 0 {
-		return nil, fmt.Errorf("no account in the bench database: %v", err)
+		return nil, fmt.Errorf("no account in the bench database: %w", err)
 	}
 	e.account = acc.Items[0].ID / 2
 	if e.account == 0 {

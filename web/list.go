@@ -16,6 +16,7 @@ type ListNav struct {
 	L        *locale.Locale
 	Total    int64
 	Capped   bool
+	Counted  bool
 	Next     string
 	HasPrev  bool
 	FirstURL string
@@ -24,7 +25,7 @@ type ListNav struct {
 }
 
 func listNav[T any](p *Page, r registry.Result[T]) ListNav {
-	return ListNav{L: p.L, Total: r.Total, Capped: r.TotalCapped, Next: r.Next, HasPrev: p.Query.Get("cursor") != "",
+	return ListNav{L: p.L, Total: r.Total, Capped: r.TotalCapped, Counted: r.Counted, Next: r.Next, HasPrev: p.Query.Get("cursor") != "",
 		FirstURL: withQuery(p.Query, "cursor", ""), NextURL: withQuery(p.Query, "cursor", r.Next), Query: p.Query}
 }
 
