@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"hozur/registry"
+	"hozur/web/locale"
 )
 
 func (a *app) userCmd() *cobra.Command {
@@ -32,15 +35,33 @@ func readPassword(r io.Reader) (string, error) {
 	return pw, nil
 }
 
-// describe turns a validation error into "field: reason" lines in English.
+// describe turns a domain error into "field: reason" in English, the
+// messages the pages show.
 func describe(err error) error {
+	cat, lerr := locale.Load()
+	if lerr != nil {
+		return err
+	}
+	l := cat.For("en", time.UTC)
 	var ve *registry.ValidationError
 	if errors.As(err, &ve) {
-		return fmt.Errorf("%w", ve)
+		fields := make([]string, 0, len(ve.Fields))
+		for f := range ve.Fields {
+			fields = append(fields, f)
+		}
+		sort.Strings(fields)
+		lines := make([]string, len(fields))
+		for i, f := range fields {
+			lines[i] = f + ": " + l.T(ve.Fields[f])
+		}
+		return errors.New(strings.Join(lines, "\n       "))
 	}
 	var ce *registry.ConflictError
 	if errors.As(err, &ce) {
-		return fmt.Errorf("%s (%s)", ce.Key, ce.Field)
+		if ce.Field != "" {
+			return fmt.Errorf("%s: %s", ce.Field, l.TArgs(ce.Key, ce.Args))
+		}
+		return errors.New(l.TArgs(ce.Key, ce.Args))
 	}
 	return err
 }
