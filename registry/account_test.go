@@ -277,3 +277,13 @@ func TestAgencyDepthLimit(t *testing.T) {
 		t.Errorf("deep move: %v", err)
 	}
 }
+
+func TestCountsFollowWrites(t *testing.T) {
+	w := newWorld(t, nil)
+	before := must[RegistryCounts](t)(w.s.Counts(ctxb(), System))
+	must[*AccountView](t)(w.s.CreateAccount(ctxb(), System, AccountInput{URL: "x.com/oil_fresh", Capacity: CapacityInstitutional, AgencyID: w.b.ID}))
+	after := must[RegistryCounts](t)(w.s.Counts(ctxb(), System))
+	if after.Accounts != before.Accounts+1 || after.Foreign != before.Foreign+1 {
+		t.Errorf("counts did not follow a write: %+v then %+v", before, after)
+	}
+}

@@ -43,6 +43,8 @@ type Store struct {
 	path  string
 	now   func() time.Time
 	plat  platformCache
+	// counts caches dashboard figures by scope (see Counts).
+	counts sync.Map
 }
 
 const driverName = "sqlite3_hozur"
@@ -162,9 +164,14 @@ func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
-	return s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	})
+	if err == nil {
+		// Whatever changed, the dashboard figures count afresh.
+		s.counts.Clear()
+	}
+	return err
 }
 
 // db is the connection for a write: the open transaction if any, else the
