@@ -334,7 +334,7 @@ func accountTarget(v *AccountView) Target {
 
 const accountColumns = `accounts.*, platforms.code AS platform_code, platforms.name AS platform_name, platforms.name_en AS platform_name_en,
 platforms.origin AS origin, agencies.name AS agency_name, agencies.name_en AS agency_name_en, agencies.path AS agency_path,
-COALESCE(officials.name, '') AS official_name`
+COALESCE(officials.name, '') AS official_name, COALESCE(officials.serving, 1) AS official_serving`
 
 const accountJoins = `JOIN platforms ON platforms.id = accounts.platform_id JOIN agencies ON agencies.id = accounts.agency_id
 LEFT JOIN officials ON officials.id = accounts.official_id`

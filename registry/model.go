@@ -46,8 +46,10 @@ type Official struct {
 	Email        string
 	Phone        string
 	EmployeeCode string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SuccessorID names who took over the office when the official left.
+	SuccessorID *int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Platform origins and categories.
@@ -126,10 +128,13 @@ type Account struct {
 	Source       string
 	Verification string
 	OpenedOn     *time.Time
-	VerifiedAt   *time.Time
-	ClosedAt     *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// ClosureDeadline is set when a justification is refused or an
+	// exemption revoked: the day by which the account must be closed.
+	ClosureDeadline *time.Time
+	VerifiedAt      *time.Time
+	ClosedAt        *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // AccountView is an account with the names a page shows beside it.
@@ -143,6 +148,8 @@ type AccountView struct {
 	AgencyNameEn   string
 	AgencyPath     string
 	OfficialName   string
+	// OfficialServing is false when the holding official has left office.
+	OfficialServing bool
 }
 
 // OfficialView is an official with their agency's names.

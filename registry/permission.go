@@ -36,6 +36,12 @@ const (
 	ActionCreate Action = "create"
 	ActionUpdate Action = "update"
 	ActionDelete Action = "delete"
+	// ActionFile is filing on the official's side: drafting, submitting,
+	// answering and withdrawing a justification.
+	ActionFile Action = "file"
+	// ActionDecide is the oversight office's side: requesting information,
+	// approving, rejecting, revoking.
+	ActionDecide Action = "decide"
 )
 
 // Resource is a kind of record.
@@ -49,6 +55,10 @@ const (
 	ResAccount  Resource = "account"
 	ResUser     Resource = "user"
 	ResAudit    Resource = "audit"
+	// ResJustification covers justifications and the exemptions they give.
+	ResJustification  Resource = "justification"
+	ResGroupExemption Resource = "group_exemption"
+	ResDirective      Resource = "directive"
 )
 
 // Actor is who is acting: a signed-in user (or a system job), with what the
@@ -92,31 +102,40 @@ func (a Actor) Can(act Action, t Target) bool {
 	case RoleReviewer:
 		switch t.Resource {
 		case ResAgency, ResOfficial, ResAccount:
-			return true
-		case ResPlatform, ResAudit:
+			return act != ActionFile && act != ActionDecide
+		case ResJustification:
+			// The office decides; filing is the official's and the agency's.
+			return act == ActionView || act == ActionDecide
+		case ResGroupExemption:
+			return act != ActionFile
+		case ResPlatform, ResAudit, ResDirective:
 			return act == ActionView
 		case ResUser:
 			return act == ActionView && t.UserID == a.UserID
 		}
 	case RoleLiaison:
 		switch t.Resource {
-		case ResAgency, ResPlatform:
+		case ResAgency, ResPlatform, ResGroupExemption, ResDirective:
 			return act == ActionView
 		case ResOfficial, ResAccount:
-			return within(t.AgencyPath, a.AgencyPath)
+			return act != ActionFile && act != ActionDecide && within(t.AgencyPath, a.AgencyPath)
+		case ResJustification:
+			return (act == ActionView || act == ActionFile) && within(t.AgencyPath, a.AgencyPath)
 		case ResUser:
 			return act == ActionView && t.UserID == a.UserID
 		}
 	case RoleOfficial:
 		switch t.Resource {
-		case ResAgency, ResPlatform:
+		case ResAgency, ResPlatform, ResGroupExemption, ResDirective:
 			return act == ActionView
+		case ResJustification:
+			return (act == ActionView || act == ActionFile) && a.OfficialID != 0 && t.OfficialID == a.OfficialID
 		case ResOfficial:
 			return act == ActionView && a.OfficialID != 0 && t.OfficialID == a.OfficialID
 		case ResAccount:
 			// Officials declare and keep their own accounts; removing a
 			// record is for the oversight office and the agency.
-			return act != ActionDelete && a.OfficialID != 0 && t.OfficialID == a.OfficialID
+			return (act == ActionView || act == ActionCreate || act == ActionUpdate) && a.OfficialID != 0 && t.OfficialID == a.OfficialID
 		case ResUser:
 			return act == ActionView && t.UserID == a.UserID
 		}
@@ -139,11 +158,11 @@ func (a Actor) ScopeFor(r Resource) Scope {
 	}
 	switch a.Role {
 	case RoleLiaison:
-		if r == ResOfficial || r == ResAccount {
+		if r == ResOfficial || r == ResAccount || r == ResJustification {
 			return Scope{AgencyPath: a.AgencyPath}
 		}
 	case RoleOfficial:
-		if r == ResOfficial || r == ResAccount {
+		if r == ResOfficial || r == ResAccount || r == ResJustification {
 			return Scope{OfficialID: a.OfficialID}
 		}
 	}

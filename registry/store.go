@@ -45,6 +45,7 @@ type Store struct {
 	plat  platformCache
 	// counts caches dashboard figures by scope (see Counts).
 	counts sync.Map
+	rules  Rules
 }
 
 const driverName = "sqlite3_hozur"
@@ -125,7 +126,7 @@ func Open(opt Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{read: read, write: write, path: opt.Path, now: now}, nil
+	return &Store{read: read, write: write, path: opt.Path, now: now, rules: DefaultRules()}, nil
 }
 
 // Close closes both pools.

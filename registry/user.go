@@ -62,6 +62,15 @@ func (s *Store) checkUser(ctx context.Context, in *UserInput, creating bool) err
 			fe.add("official_id", "error.not_found")
 		}
 		in.AgencyID = 0
+	case RoleReviewer, RoleAdmin:
+		// A reviewer who holds an office themselves is linked to it, so that
+		// they are never asked to decide about their own accounts.
+		if in.OfficialID != 0 {
+			if _, err := s.official(ctx, in.OfficialID); errors.Is(err, ErrNotFound) {
+				fe.add("official_id", "error.not_found")
+			}
+		}
+		in.AgencyID = 0
 	default:
 		in.AgencyID, in.OfficialID = 0, 0
 	}

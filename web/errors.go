@@ -36,11 +36,17 @@ func classify(err error) (*apiErr, bool) {
 	var ve *registry.ValidationError
 	var ce *registry.ConflictError
 	var he *echo.HTTPError
+	var fe *registry.ForbiddenError
+	var te *registry.TransitionError
 	switch {
 	case errors.As(err, &ae):
 		return ae, true
 	case errors.Is(err, registry.ErrNotFound):
 		return &apiErr{Status: http.StatusNotFound, Code: "not_found", Key: "error.not_found_page"}, true
+	case errors.As(err, &fe):
+		return &apiErr{Status: http.StatusForbidden, Code: "forbidden", Key: fe.Key}, true
+	case errors.As(err, &te):
+		return &apiErr{Status: http.StatusConflict, Code: "illegal_transition", Key: "justification.illegal_transition"}, true
 	case errors.Is(err, registry.ErrForbidden):
 		return &apiErr{Status: http.StatusForbidden, Code: "forbidden", Key: "error.forbidden"}, true
 	case errors.Is(err, registry.ErrUnauthenticated):
