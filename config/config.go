@@ -50,6 +50,8 @@ type Config struct {
 	Log Log `yaml:"log"`
 	// Security configures proxies and login throttling.
 	Security Security `yaml:"security"`
+	// Exemptions sets the limits of the exemption workflow.
+	Exemptions Exemptions `yaml:"exemptions"`
 	// AdminPassword comes only from HOZUR_ADMIN_PASSWORD or HOZUR_ADMIN_PASSWORD_FILE, never from YAML.
 	AdminPassword string `yaml:"-" env:"HOZUR_ADMIN_PASSWORD"`
 }
@@ -92,6 +94,14 @@ type Security struct {
 	LoginWindow time.Duration `yaml:"login_window" env:"HOZUR_LOGIN_WINDOW"`
 }
 
+// Exemptions sets the limits of the exemption workflow.
+type Exemptions struct {
+	// MaxMonths is the longest exemption a reviewer may grant.
+	MaxMonths int `yaml:"max_months" env:"HOZUR_EXEMPTIONS_MAX_MONTHS"`
+	// ClosureDays is how long an account has to close after a refusal or a revocation.
+	ClosureDays int `yaml:"closure_days" env:"HOZUR_EXEMPTIONS_CLOSURE_DAYS"`
+}
+
 // Default returns the built-in configuration, which is valid on its own.
 func Default() Config {
 	return Config{
@@ -114,6 +124,7 @@ func Default() Config {
 			LoginMaxAttempts: 5,
 			LoginWindow:      15 * time.Minute,
 		},
+		Exemptions: Exemptions{MaxMonths: 12, ClosureDays: 30},
 	}
 }
 

@@ -101,6 +101,12 @@ func (c *Config) Validate() error {
 		bad("security.login_max_attempts", "must be at least 1, got %d", c.Security.LoginMaxAttempts)
 	}
 	positive("security.login_window", c.Security.LoginWindow)
+	if c.Exemptions.MaxMonths < 1 || c.Exemptions.MaxMonths > 60 {
+		bad("exemptions.max_months", "must be from 1 to 60, got %d", c.Exemptions.MaxMonths)
+	}
+	if c.Exemptions.ClosureDays < 1 || c.Exemptions.ClosureDays > 365 {
+		bad("exemptions.closure_days", "must be from 1 to 365, got %d", c.Exemptions.ClosureDays)
+	}
 
 	return errors.Join(errs...)
 }

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
-// record appends an audit event inside the current write transaction.
+// record appends an audit event inside the current write transaction (on
+// its own, in one of its own). The writer is single, so the event it reads
+// as the last is the last: no other write can slip in between. The event
+// gets its id from the database, then its hash (see audit_chain.go).
 func (s *Store) record(ctx context.Context, a Actor, action, entity string, id int64, change any) error {
-	ev := AuditEvent{At: s.Now(), Actor: a.Username, Action: action, Entity: entity, EntityID: id, IP: a.IP}
+	ev := AuditEvent{At: s.Now().Truncate(time.Microsecond), Actor: a.Username, Action: action, Entity: entity, EntityID: id, IP: a.IP}
 	if a.UserID != 0 {
 		uid := a.UserID
 		ev.ActorID = &uid
@@ -20,17 +24,39 @@ func (s *Store) record(ctx context.Context, a Actor, action, entity string, id i
 		}
 		ev.Change = string(b)
 	}
-	if err := s.db(ctx).Create(&ev).Error; err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+	return s.Tx(ctx, func(ctx context.Context) error {
+		db := s.db(ctx).Statement.ConnPool
+		_, prev, _, err := chainTail(ctx, db)
+		if err != nil {
+			return err
+		}
+		ev.PrevHash = prev
+		res, err := db.ExecContext(ctx, "INSERT INTO audit_events (at, actor_id, actor, action, entity, entity_id, change, ip, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			ev.At, ev.ActorID, ev.Actor, ev.Action, ev.Entity, ev.EntityID, ev.Change, ev.IP, ev.PrevHash)
+		if err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		if ev.ID, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		var h hasher
+		sum, _ := h.hash(prev, &ev) // prev is the genesis hash or one the chain holds
+		if _, err := db.ExecContext(ctx, "UPDATE audit_events SET hash = ? WHERE id = ?", sum.String(), ev.ID); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		return nil
+	})
 }
 
-// AuditFilter narrows the audit trail.
+// AuditFilter narrows the audit trail. From and To bound the time of the
+// events: From included, To excluded.
 type AuditFilter struct {
-	Entity   string
-	EntityID int64
-	ActorID  int64
+	Entity    string
+	EntityID  int64
+	ActorID   int64
+	ActorName string // the username recorded with the event
+	Action    string
+	From, To  *time.Time
 }
 
 // AuditEvents lists audit events, newest first.
@@ -49,6 +75,20 @@ func (s *Store) AuditEvents(ctx context.Context, a Actor, f AuditFilter, p Page)
 	if f.ActorID != 0 {
 		q = q.Where("actor_id = ?", f.ActorID)
 	}
+	if f.ActorName != "" {
+		q = q.Where("actor = ?", f.ActorName)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	// Times are stored as text in UTC; compared as UTC text they sort as
+	// the moments do.
+	if f.From != nil {
+		q = q.Where("at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("at < ?", f.To.UTC())
+	}
 	q, _, _, err := keyset(q, p, map[string]sortSpec{"id": {column: "id"}}, "-id", "id")
 	if err != nil {
 		return res, err
@@ -58,6 +98,28 @@ func (s *Store) AuditEvents(ctx context.Context, a Actor, f AuditFilter, p Page)
 	}
 	res.Items, res.Next = trim(res.Items, p, func(e AuditEvent) string { return encodeCursor(nil, e.ID) })
 	return res, nil
+}
+
+// auditTables are the entities whose records have a page, by table.
+var auditTables = map[string]string{"account": "accounts", "official": "officials", "agency": "agencies", "platform": "platforms", "user": "users"}
+
+// ExistingRecords reports which of ids still exist as records of entity,
+// so an audit page links only to records that are there. Entities without
+// a table of their own have none.
+func (s *Store) ExistingRecords(ctx context.Context, entity string, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	table, ok := auditTables[entity]
+	if !ok || len(ids) == 0 {
+		return out, nil
+	}
+	var found []int64
+	if err := s.rdb(ctx).Table(table).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+		return nil, fmt.Errorf("audit: %s records: %w", entity, err)
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // trim cuts the look-ahead row and makes the next cursor from the last item.

@@ -199,7 +199,9 @@ type APIToken struct {
 // TableName keeps gorm from guessing "api_tokens" wrong.
 func (APIToken) TableName() string { return "api_tokens" }
 
-// AuditEvent is one recorded change.
+// AuditEvent is one recorded change. Events form a hash chain: Hash covers
+// the event's canonical form and PrevHash, the Hash of the event before it
+// (see audit_chain.go).
 type AuditEvent struct {
 	ID       int64
 	At       time.Time
@@ -210,4 +212,6 @@ type AuditEvent struct {
 	EntityID int64
 	Change   string
 	IP       string `gorm:"column:ip"`
+	PrevHash string
+	Hash     string
 }

@@ -133,3 +133,58 @@ func TestScopeFor(t *testing.T) {
 		})
 	}
 }
+
+// TestCanWorkflow extends the table to the exemption workflow: who may view,
+// file (the official's side) and decide (the office's side).
+func TestCanWorkflow(t *testing.T) {
+	actors := map[Role]Actor{
+		RoleAdmin:    {UserID: 1, Role: RoleAdmin},
+		RoleReviewer: {UserID: 2, Role: RoleReviewer},
+		RoleLiaison:  {UserID: 3, Role: RoleLiaison, AgencyPath: "/1/7/"},
+		RoleOfficial: {UserID: 4, Role: RoleOfficial, OfficialID: 40},
+		RoleAuditor:  {UserID: 5, Role: RoleAuditor},
+	}
+	own := Target{Resource: ResJustification, AgencyPath: "/1/7/9/", OfficialID: 40}
+	otherRecord := Target{Resource: ResJustification, AgencyPath: "/1/7/9/", OfficialID: 45}
+	otherAgency := Target{Resource: ResJustification, AgencyPath: "/2/", OfficialID: 43}
+	acts := []Action{ActionView, ActionFile, ActionDecide, ActionCreate, ActionUpdate}
+	cases := []struct {
+		role  Role
+		name  string
+		t     Target
+		allow []Action
+	}{
+		{RoleAdmin, "justification", otherAgency, acts},
+		{RoleReviewer, "justification other agency", otherAgency, []Action{ActionView, ActionDecide}},
+		{RoleLiaison, "justification own subtree", otherRecord, []Action{ActionView, ActionFile}},
+		{RoleLiaison, "justification other agency", otherAgency, nil},
+		{RoleOfficial, "own justification", own, []Action{ActionView, ActionFile}},
+		{RoleOfficial, "someone else's justification", otherRecord, nil},
+		{RoleAuditor, "justification", otherAgency, []Action{ActionView}},
+		{RoleReviewer, "group exemption", Target{Resource: ResGroupExemption}, []Action{ActionView, ActionDecide, ActionCreate, ActionUpdate}},
+		{RoleLiaison, "group exemption", Target{Resource: ResGroupExemption}, []Action{ActionView}},
+		{RoleOfficial, "group exemption", Target{Resource: ResGroupExemption}, []Action{ActionView}},
+		{RoleAuditor, "group exemption", Target{Resource: ResGroupExemption}, []Action{ActionView}},
+		{RoleAdmin, "directive", Target{Resource: ResDirective}, acts},
+		{RoleReviewer, "directive", Target{Resource: ResDirective}, []Action{ActionView}},
+		{RoleLiaison, "directive", Target{Resource: ResDirective}, []Action{ActionView}},
+		{RoleOfficial, "directive", Target{Resource: ResDirective}, []Action{ActionView}},
+		{RoleAuditor, "directive", Target{Resource: ResDirective}, []Action{ActionView}},
+		// Filing and deciding are not actions on accounts and officials.
+		{RoleReviewer, "account", Target{Resource: ResAccount, AgencyPath: "/2/"}, []Action{ActionView, ActionCreate, ActionUpdate}},
+		{RoleLiaison, "account own subtree", Target{Resource: ResAccount, AgencyPath: "/1/7/"}, []Action{ActionView, ActionCreate, ActionUpdate}},
+	}
+	for _, c := range cases {
+		for _, act := range acts {
+			want := false
+			for _, a := range c.allow {
+				want = want || a == act
+			}
+			t.Run(fmt.Sprintf("%s/%s/%s", c.role, c.name, act), func(t *testing.T) {
+				if got := actors[c.role].Can(act, c.t); got != want {
+					t.Errorf("Can = %v, want %v", got, want)
+				}
+			})
+		}
+	}
+}

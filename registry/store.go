@@ -251,3 +251,9 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	}
 	return nil
 }
+
+// Record appends an audit event in its own transaction, for writes made
+// outside the store's methods (bulk loads).
+func (s *Store) Record(ctx context.Context, a Actor, action, entity string, id int64, change any) error {
+	return s.Tx(ctx, func(ctx context.Context) error { return s.record(ctx, a, action, entity, id, change) })
+}

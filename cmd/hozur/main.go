@@ -87,6 +87,7 @@ func openStore(ctx context.Context, cfg config.Config, migrate bool) (*registry.
 	if err != nil {
 		return nil, err
 	}
+	st.SetRules(registry.Rules{MaxExemptionMonths: cfg.Exemptions.MaxMonths, ClosureDays: cfg.Exemptions.ClosureDays, Location: cfg.Location()})
 	if migrate {
 		if _, err := st.Migrate(ctx); err != nil {
 			_ = st.Close()

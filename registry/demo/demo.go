@@ -12,7 +12,6 @@ package demo
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -123,11 +122,6 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 		}
 	}
 
-	change, _ := json.Marshal(map[string]any{"agencies": sum.Agencies, "officials": sum.Officials, "accounts": sum.Accounts, "seed": opt.Seed})
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (at, actor, action, entity, entity_id, change, ip) VALUES (?, ?, 'demo', 'registry', 0, ?, '')`,
-		now.UTC(), registry.System.Username, string(change)); err != nil {
-		return Summary{}, fmt.Errorf("demo: audit: %w", err)
-	}
 	// The planner needs statistics to choose between the many indexes of
 	// accounts; a sample of each index is enough and keeps this quick.
 	if _, err := tx.ExecContext(ctx, "PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA analysis_limit = 0;"); err != nil {
@@ -138,7 +132,42 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 	}
 	// Fold the write-ahead log, as large as the data, back into the file.
 	_, _ = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	_ = conn.Close()
+	// The rows went in raw; the load itself is one event of the audit
+	// trail, written like every other so that the chain holds.
+	if err := s.Record(ctx, registry.System, "demo", "registry", 0, map[string]any{"agencies": sum.Agencies, "officials": sum.Officials,
+		"accounts": sum.Accounts, "seed": opt.Seed}); err != nil {
+		return Summary{}, fmt.Errorf("demo: audit: %w", err)
+	}
+	if err := seedDirectives(ctx, s); err != nil {
+		return Summary{}, err
+	}
 	return sum, nil
+}
+
+// seedDirectives records the two directives the product rests on: the
+// presence rules (whose deadline starts the monitor's grace period) and the
+// privacy directive of 27 Dey 1402, notified with a two-month window that
+// was amended to four.
+func seedDirectives(ctx context.Context, s *registry.Store) error {
+	tz := s.Rules().Location
+	day := func(y, m, d int) *time.Time { t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, tz); return &t }
+	privacy, err := s.CreateDirective(ctx, registry.System, registry.DirectiveInput{
+		Title: "دستورالعمل حفاظت از حریم خصوصی کاربران", Reference: "دبیر شورای عالی فضای مجازی، ۲۷ دی ۱۴۰۲",
+		Kind: registry.DirectivePrivacy, NotifiedOn: day(2024, 1, 17), WindowMonths: 2})
+	if err != nil {
+		return fmt.Errorf("demo: directive: %w", err)
+	}
+	if _, err := s.AmendDirective(ctx, registry.System, privacy.ID, registry.AmendmentInput{Reference: "اصلاحیهٔ مهلت، بنا به درخواست سکوها",
+		DatedOn: day(2024, 3, 5), WindowMonths: 4, Note: "مهلت «حداکثر ۲ ماه» به «حداکثر ۴ ماه» تمدید شد."}); err != nil {
+		return fmt.Errorf("demo: directive: %w", err)
+	}
+	if _, err := s.CreateDirective(ctx, registry.System, registry.DirectiveInput{
+		Title: "ضوابط و الزامات حضور و فعالیت مسئولان و دستگاه‌های اجرایی در شبکه‌های اجتماعی", Reference: "مرکز ملی فضای مجازی، ۱۴۰۴/۰۷/۰۱",
+		Kind: registry.DirectivePresence, NotifiedOn: day(2025, 9, 23), WindowMonths: 6}); err != nil {
+		return fmt.Errorf("demo: directive: %w", err)
+	}
+	return nil
 }
 
 // bulkSettings gives the connection a 64 MB page cache for the load (a
