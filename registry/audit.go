@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // record appends an audit event inside the current write transaction (on
@@ -89,7 +91,12 @@ func (s *Store) AuditEvents(ctx context.Context, a Actor, f AuditFilter, p Page)
 	if f.To != nil {
 		q = q.Where("at < ?", f.To.UTC())
 	}
-	q, _, _, err := keyset(q, p, map[string]sortSpec{"id": {column: "id"}}, "-id", "id")
+	var err error
+	res.Counted = p.WithTotal
+	if res.Total, res.TotalCapped, err = boundedCount(p, q.Session(&gorm.Session{})); err != nil {
+		return res, fmt.Errorf("count audit events: %w", err)
+	}
+	q, _, _, err = keyset(q, p, map[string]sortSpec{"id": {column: "id"}}, "-id", "id")
 	if err != nil {
 		return res, err
 	}
@@ -100,24 +107,46 @@ func (s *Store) AuditEvents(ctx context.Context, a Actor, f AuditFilter, p Page)
 	return res, nil
 }
 
-// auditTables are the entities whose records have a page, by table.
-var auditTables = map[string]string{"account": "accounts", "official": "officials", "agency": "agencies", "platform": "platforms", "user": "users"}
+// recordLabels say how to name the records an audit event can be about:
+// the table, and the columns of the name in Persian and English. Accounts
+// are named by handle unless personal: the trail keeps personal handles out.
+var recordLabels = map[string]struct{ table, name, nameEn string }{
+	"account":         {"accounts", "CASE WHEN capacity = 'personal' THEN '' ELSE display END", "''"},
+	"official":        {"officials", "name", "''"},
+	"agency":          {"agencies", "name", "name_en"},
+	"platform":        {"platforms", "name", "name_en"},
+	"user":            {"users", "username", "''"},
+	"justification":   {"justifications", "''", "''"},
+	"exemption":       {"exemptions", "''", "''"},
+	"group_exemption": {"group_exemptions", "title", "''"},
+	"directive":       {"directives", "title", "''"},
+}
 
-// ExistingRecords reports which of ids still exist as records of entity,
-// so an audit page links only to records that are there. Entities without
-// a table of their own have none.
-func (s *Store) ExistingRecords(ctx context.Context, entity string, ids []int64) (map[int64]bool, error) {
-	out := map[int64]bool{}
-	table, ok := auditTables[entity]
+// RecordLabel names a record an audit event is about; empty names when it
+// has none to show.
+type RecordLabel struct {
+	Name, NameEn string
+}
+
+// RecordLabels names those of ids that still exist as records of entity,
+// so an audit page links to the records that are there, by name. Entities
+// without records of their own have none.
+func (s *Store) RecordLabels(ctx context.Context, entity string, ids []int64) (map[int64]RecordLabel, error) {
+	out := map[int64]RecordLabel{}
+	l, ok := recordLabels[entity]
 	if !ok || len(ids) == 0 {
 		return out, nil
 	}
-	var found []int64
-	if err := s.rdb(ctx).Table(table).Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+	var rows []struct {
+		ID           int64
+		Name, NameEn string
+	}
+	q := fmt.Sprintf("SELECT id, %s AS name, %s AS name_en FROM %s WHERE id IN ?", l.name, l.nameEn, l.table)
+	if err := s.rdb(ctx).Raw(q, ids).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("audit: %s records: %w", entity, err)
 	}
-	for _, id := range found {
-		out[id] = true
+	for _, r := range rows {
+		out[r.ID] = RecordLabel{Name: r.Name, NameEn: r.NameEn}
 	}
 	return out, nil
 }

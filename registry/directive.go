@@ -113,7 +113,10 @@ func (s *Store) CreateDirective(ctx context.Context, a Actor, in DirectiveInput)
 		}
 		return s.record(ctx, a, "create", "directive", d.ID, in)
 	})
-	return d, err
+	if err != nil {
+		return nil, err
+	}
+	return s.Directive(ctx, a, d.ID)
 }
 
 // AmendDirective gives a directive a new window.
@@ -165,7 +168,18 @@ func (s *Store) Directive(ctx context.Context, a Actor, id int64) (*Directive, e
 	if err != nil {
 		return nil, fmt.Errorf("get directive: %w", err)
 	}
+	s.localize(&d)
 	return &d, nil
+}
+
+// localize puts a directive's days in the rules' calendar, where adding
+// months to them means what the directive says.
+func (s *Store) localize(d *Directive) {
+	tz := s.rules.Location
+	d.NotifiedOn = d.NotifiedOn.In(tz)
+	for i := range d.Amendments {
+		d.Amendments[i].DatedOn = d.Amendments[i].DatedOn.In(tz)
+	}
 }
 
 // Directives lists every directive with its amendments, newest notice first.
@@ -177,6 +191,9 @@ func (s *Store) Directives(ctx context.Context, a Actor) ([]Directive, error) {
 	err := s.rdb(ctx).Preload("Amendments", func(db *gorm.DB) *gorm.DB { return db.Order("dated_on, id") }).Order("notified_on DESC, id DESC").Find(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("list directives: %w", err)
+	}
+	for i := range list {
+		s.localize(&list[i])
 	}
 	return list, nil
 }

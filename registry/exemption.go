@@ -139,12 +139,13 @@ func (s *Store) Exemptions(ctx context.Context, a Actor, f ExemptionFilter, p Pa
 		q = q.Where("exemptions.account_id = ?", f.AccountID)
 	}
 	if f.ValidAt != nil {
-		// Coarse in SQL (by day), exact in Go below.
+		// Coarse in SQL (a day's margin either side), exact in Go below.
+		at := f.ValidAt.UTC()
 		q = q.Where("exemptions.valid_from <= ? AND exemptions.valid_until >= ? AND (exemptions.revoked_at IS NULL OR exemptions.revoked_at > ?)",
-			*f.ValidAt, f.ValidAt.AddDate(0, 0, -1), *f.ValidAt)
+			at.AddDate(0, 0, 1), at.AddDate(0, 0, -2), at)
 	}
 	if f.EndsBy != nil {
-		q = q.Where("exemptions.revoked_at IS NULL AND exemptions.valid_until <= ?", *f.EndsBy)
+		q = q.Where("exemptions.revoked_at IS NULL AND exemptions.valid_until <= ?", f.EndsBy.UTC())
 	}
 	q, _, _, err := keyset(q.Select(exemptionColumns), p, map[string]sortSpec{"id": {column: "exemptions.id"}}, "-id", "exemptions.id")
 	if err != nil {

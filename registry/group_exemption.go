@@ -190,6 +190,7 @@ func (s *Store) factsOf(ctx context.Context, ids []int64) (map[int64]AccountFact
 // agencies their scopes name.
 func (s *Store) groupsInForce(ctx context.Context, t time.Time) ([]GroupExemption, map[int64]string, error) {
 	var groups []GroupExemption
+	t = t.UTC()
 	if err := s.rdb(ctx).Where("valid_from <= ? AND (revoked_at IS NULL OR revoked_at > ?)", t, t).Find(&groups).Error; err != nil {
 		return nil, nil, fmt.Errorf("group exemptions: %w", err)
 	}

@@ -367,3 +367,24 @@ func TestLeaveOffice(t *testing.T) {
 		t.Error("leaving office twice was accepted")
 	}
 }
+
+// TestTimesStoredInUTC guards the text comparison of times in SQLite: a
+// Tehran midnight is stored in UTC, so a group exemption starting today
+// covers from the first minute of the day in Tehran.
+func TestTimesStoredInUTC(t *testing.T) {
+	f := newFlow(t)
+	tz := f.s.Rules().Location
+	f.c.t = time.Date(2026, 5, 1, 0, 30, 0, 0, tz).UTC() // 00:30 in Tehran, still 30 April in UTC
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, tz)
+	must[*GroupExemption](t)(f.s.CreateGroupExemption(ctxb(), f.reviewer, GroupExemptionInput{Title: "پایش", LegalRef: "1", LegalDate: &start, ValidFrom: &start, Scope: GroupScope{Platforms: []string{"x"}}}))
+	if c := must[Cover](t)(f.s.Coverage(ctxb(), f.acct.ID, f.c.t)); c.Kind != CoverGroup {
+		t.Errorf("at 00:30 Tehran on the first day: %+v", c)
+	}
+	var raw string
+	if err := f.s.read.Raw("SELECT valid_from FROM group_exemptions").Scan(&raw).Error; err != nil {
+		t.Fatal(err)
+	}
+	if want := "2026-04-30T20:30:00Z"; raw != want {
+		t.Errorf("stored %q, want %q", raw, want)
+	}
+}

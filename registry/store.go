@@ -83,15 +83,22 @@ func Open(opt Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(opt.Path), 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	cfg := &gorm.Config{
-		SkipDefaultTransaction: true,
-		PrepareStmt:            true,
-		Logger:                 logger.Discard,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+	// gorm keeps the *Config it is given as the DB's own, with its pool and
+	// callbacks: each pool needs a Config of its own.
+	cfg := func() *gorm.Config {
+		return &gorm.Config{
+			SkipDefaultTransaction: true,
+			PrepareStmt:            true,
+			Logger:                 logger.Discard,
+			NowFunc:                func() time.Time { return time.Now().UTC() },
+		}
 	}
-	write, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: sqliteDSN(opt.Path, "immediate", false)}), cfg)
+	write, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: sqliteDSN(opt.Path, "immediate", false)}), cfg())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", opt.Path, err)
+	}
+	if err := registerUTC(write); err != nil {
+		return nil, err
 	}
 	wdb, err := write.DB()
 	if err != nil {
@@ -105,7 +112,7 @@ func Open(opt Options) (*Store, error) {
 	if err := wdb.Ping(); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", opt.Path, err)
 	}
-	read, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: sqliteDSN(opt.Path, "deferred", true)}), cfg)
+	read, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: sqliteDSN(opt.Path, "deferred", true)}), cfg())
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", opt.Path, err)

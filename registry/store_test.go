@@ -183,3 +183,20 @@ func TestBackup(t *testing.T) {
 		t.Errorf("backup lacks the agency: %v %v", a, err)
 	}
 }
+
+// TestPoolsAreSeparate: the writer is one connection that may write, the
+// readers are a pool that may not; a shared gorm Config once merged them.
+func TestPoolsAreSeparate(t *testing.T) {
+	s := openTest(t, nil)
+	w, _ := s.write.DB()
+	r, _ := s.read.DB()
+	if w == r {
+		t.Fatal("the writer and the readers are one pool")
+	}
+	if w.Stats().MaxOpenConnections != 1 || r.Stats().MaxOpenConnections < 4 {
+		t.Errorf("writer max %d, readers max %d", w.Stats().MaxOpenConnections, r.Stats().MaxOpenConnections)
+	}
+	if err := s.write.Exec("UPDATE platforms SET active = active").Error; err != nil {
+		t.Errorf("the writer cannot write: %v", err)
+	}
+}

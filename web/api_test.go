@@ -593,7 +593,11 @@ func TestAPIRoutesMatchOpenAPI(t *testing.T) {
 	if !slices.Equal(documented, routed) {
 		t.Errorf("document and router differ:\ndocumented %v\nrouted     %v", documented, routed)
 	}
-	if len(routed) != 27 {
-		t.Errorf("%d API routes, want 27", len(routed))
+	// The contract routes other tools rely on must be there.
+	for _, want := range []string{"GET /api/v1/accounts", "POST /api/v1/accounts", "GET /api/v1/accounts/:id", "POST /api/v1/justifications",
+		"POST /api/v1/justifications/:id/transitions", "GET /api/v1/agencies", "GET /api/v1/officials", "GET /api/v1/users"} {
+		if !slices.Contains(routed, want) {
+			t.Errorf("route %s is missing", want)
+		}
 	}
 }

@@ -176,8 +176,11 @@ func TestBrowserRegistryFlow(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("f-q")),
 		chromedp.SendKeys(chromedp.ID("f-q"), "مليكا رضايي"),
 		chromedp.Click(chromedp.CSS(`form.filters button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`table.table`)),
 	)
+	// The list page is already there before the search: wait for the
+	// searched one, then for its table.
+	waitURL(t, ctx, "q=")
+	step("search results", chromedp.WaitVisible(chromedp.CSS(`table.table tbody`)))
 	if rows := text("table.table tbody"); !strings.Contains(rows, "Melika.Rezaei") {
 		t.Errorf("search by Arabic spelling did not find the account: %q", rows)
 	}
@@ -210,4 +213,18 @@ func TestBrowserRegistryFlow(t *testing.T) {
 	if !strings.Contains(location(), "/login") {
 		t.Errorf("after sign-out /accounts went to %s", location())
 	}
+}
+
+// waitURL waits until the page's address contains part.
+func waitURL(t *testing.T, ctx context.Context, part string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err == nil && strings.Contains(loc, part) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the page never reached an address with %q", part)
 }
