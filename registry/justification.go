@@ -283,15 +283,15 @@ func (s *Store) CreateJustification(ctx context.Context, a Actor, in Justificati
 		} else if err != nil {
 			return err
 		}
+		if acc != nil && !a.Can(ActionFile, Target{Resource: ResJustification, AgencyPath: acc.AgencyPath, OfficialID: derefInt(acc.OfficialID)}) {
+			return ErrForbidden
+		}
 		s.checkJustificationInput(&in, fe)
 		if acc != nil && acc.Origin != OriginForeign {
 			fe.add("account_id", "justification.domestic_account")
 		}
 		if err := fe.err(); err != nil {
 			return err
-		}
-		if !a.Can(ActionFile, Target{Resource: ResJustification, AgencyPath: acc.AgencyPath, OfficialID: derefInt(acc.OfficialID)}) {
-			return ErrForbidden
 		}
 		var open int64
 		if err := s.db(ctx).Model(&Justification{}).Where("account_id = ? AND state IN ?", in.AccountID,
@@ -390,7 +390,9 @@ func (s *Store) Transition(ctx context.Context, a Actor, id int64, in Transition
 		if err != nil {
 			return err
 		}
-		if !a.Can(ActionView, cur.target()) {
+		// Someone who may move it neither way is refused before being told
+		// whether the move exists.
+		if !a.Can(ActionFile, cur.target()) && !a.Can(ActionDecide, cur.target()) {
 			return ErrForbidden
 		}
 		side, ok := transitions[cur.State][in.To]
@@ -400,13 +402,8 @@ func (s *Store) Transition(ctx context.Context, a Actor, id int64, in Transition
 		if !a.Can(side, cur.target()) {
 			return ErrForbidden
 		}
-		if side == ActionDecide {
-			if cur.FiledBy != nil && *cur.FiledBy == a.UserID {
-				return &ForbiddenError{Key: "justification.self_filed"}
-			}
-			if a.OfficialID != 0 && cur.OfficialID != nil && *cur.OfficialID == a.OfficialID {
-				return &ForbiddenError{Key: "justification.own_account"}
-			}
+		if key := selfDecision(a, cur, side); key != "" {
+			return &ForbiddenError{Key: key}
 		}
 		return s.move(ctx, a, cur, in)
 	})
@@ -414,6 +411,43 @@ func (s *Store) Transition(ctx context.Context, a Actor, id int64, in Transition
 		return nil, err
 	}
 	return s.justification(ctx, id)
+}
+
+// selfDecision is why the actor may not decide this justification: they
+// filed it, or it is about their own account. "" when they may.
+func selfDecision(a Actor, v *JustificationView, side Action) string {
+	if side != ActionDecide {
+		return ""
+	}
+	if v.FiledBy != nil && *v.FiledBy == a.UserID {
+		return "justification.self_filed"
+	}
+	if a.OfficialID != 0 && v.OfficialID != nil && *v.OfficialID == a.OfficialID {
+		return "justification.own_account"
+	}
+	return ""
+}
+
+// MovesFor lists, in workflow order, the states the actor may move the
+// justification to now: the one rule the pages and the API show buttons by.
+func (v *JustificationView) MovesFor(a Actor) []string {
+	var out []string
+	for _, to := range JustificationStates {
+		side, ok := transitions[v.State][to]
+		if ok && a.Can(side, v.target()) && selfDecision(a, v, side) == "" {
+			out = append(out, to)
+		}
+	}
+	return out
+}
+
+// BlockedFor is why a reviewer who could otherwise decide may not decide
+// this one ("" if nothing blocks them), for the page to explain.
+func (v *JustificationView) BlockedFor(a Actor) string {
+	if !a.Can(ActionDecide, v.target()) {
+		return ""
+	}
+	return selfDecision(a, v, ActionDecide)
 }
 
 func (s *Store) move(ctx context.Context, a Actor, cur *JustificationView, in TransitionInput) error {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -386,5 +387,34 @@ func TestTimesStoredInUTC(t *testing.T) {
 	}
 	if want := "2026-04-30T20:30:00Z"; raw != want {
 		t.Errorf("stored %q, want %q", raw, want)
+	}
+}
+
+func TestMovesFor(t *testing.T) {
+	f := newFlow(t)
+	j := f.file(t, f.admin, f.acct.ID)
+	if got := j.MovesFor(f.official); !slices.Equal(got, []string{StateSubmitted}) {
+		t.Errorf("official on a draft: %v", got)
+	}
+	if got := j.MovesFor(f.reviewer); got != nil {
+		t.Errorf("reviewer on a draft: %v", got)
+	}
+	j = must[*JustificationView](t)(f.move(f.admin, j.ID, StateSubmitted, "", nil))
+	if got := j.MovesFor(f.reviewer); !slices.Equal(got, []string{StateInfoRequested, StateApproved, StateRejected}) {
+		t.Errorf("reviewer on submitted: %v", got)
+	}
+	// The admin filed it: they may withdraw, not decide, and are told why.
+	if got := j.MovesFor(f.admin); !slices.Equal(got, []string{StateWithdrawn}) {
+		t.Errorf("admin who filed: %v", got)
+	}
+	if why := j.BlockedFor(f.admin); why != "justification.self_filed" {
+		t.Errorf("BlockedFor = %q", why)
+	}
+	if got := j.MovesFor(f.auditorAct); got != nil {
+		t.Errorf("auditor: %v", got)
+	}
+	// An auditor is refused before learning whether a move exists.
+	if _, err := f.move(f.auditorAct, j.ID, "bogus", "", nil); !errors.Is(err, ErrForbidden) {
+		t.Errorf("auditor with an unknown move: %v", err)
 	}
 }
