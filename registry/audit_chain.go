@@ -228,17 +228,12 @@ func chainTail(ctx context.Context, db sqlConn) (int64, string, int, error) {
 	}
 	// The last event has no hash: find the last one that has, and chain
 	// everything after it.
-	prevID, prevHash := int64(0), GenesisHash
-	rows, err := db.QueryContext(ctx, "SELECT id, hash FROM audit_events WHERE hash <> '' ORDER BY id DESC LIMIT 1")
+	prevID, prevHash, err := idAndHash(ctx, db, "SELECT id, hash FROM audit_events WHERE hash <> '' ORDER BY id DESC LIMIT 1")
 	if err != nil {
 		return 0, "", 0, fmt.Errorf("audit: chain: %w", err)
 	}
-	if rows.Next() {
-		err = rows.Scan(&prevID, &prevHash)
-	}
-	err = errors.Join(err, rows.Err(), rows.Close())
-	if err != nil {
-		return 0, "", 0, fmt.Errorf("audit: chain: %w", err)
+	if prevID == 0 {
+		prevHash = GenesisHash
 	}
 	var h hasher
 	chained := 0
@@ -268,19 +263,29 @@ func chainTail(ctx context.Context, db sqlConn) (int64, string, int, error) {
 
 // lastEvent is the id and stored hash of the newest event; 0 when none.
 func lastEvent(ctx context.Context, db sqlConn) (int64, string, error) {
-	rows, err := db.QueryContext(ctx, "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
+	id, hash, err := idAndHash(ctx, db, "SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
 	if err != nil {
 		return 0, "", fmt.Errorf("audit: %w", err)
 	}
+	return id, hash, nil
+}
+
+// idAndHash reads the id and hash of the one event query finds; 0 when
+// none.
+func idAndHash(ctx context.Context, db sqlConn, query string) (int64, string, error) {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return 0, "", err
+	}
+	defer func() { _ = rows.Close() }()
 	var id int64
 	var hash string
 	if rows.Next() {
-		err = rows.Scan(&id, &hash)
+		if err := rows.Scan(&id, &hash); err != nil {
+			return 0, "", err
+		}
 	}
-	if err = errors.Join(err, rows.Err(), rows.Close()); err != nil {
-		return 0, "", fmt.Errorf("audit: %w", err)
-	}
-	return id, hash, nil
+	return id, hash, rows.Err()
 }
 
 // readEvents reads the next batch of events after id, in id order.
@@ -289,15 +294,15 @@ func readEvents(ctx context.Context, db sqlConn, after int64, into []AuditEvent)
 	if err != nil {
 		return into, err
 	}
+	defer func() { _ = rows.Close() }()
 	for rows.Next() {
 		var e AuditEvent
 		if err := scanEvent(rows, &e); err != nil {
-			_ = rows.Close()
 			return into, err
 		}
 		into = append(into, e)
 	}
-	return into, errors.Join(rows.Err(), rows.Close())
+	return into, rows.Err()
 }
 
 // ChainAuditTx gives the events that a bulk load wrote with plain SQL in
@@ -358,6 +363,9 @@ func (r AuditReport) OK() bool { return r.Break == nil }
 // row then crosses from SQLite into Go in a handful of calls instead of a
 // few per column, which is most of what a walk over a million events costs.
 var packedColumns = "id, " + packed("at", "COALESCE(actor_id, '')", "actor", "action", "entity", "entity_id", "change", "ip", "prev_hash", "hash")
+
+// packedQuery reads the batch of packed events after an id.
+var packedQuery = "SELECT " + packedColumns + " FROM audit_events WHERE id > ? ORDER BY id LIMIT ?" //nolint:gosec // G202: made of constant column names, no input
 
 // The packed fields, in order.
 const (
@@ -600,7 +608,7 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int))
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_events").Scan(&w.rep.Total); err != nil {
 		return w.rep, fmt.Errorf("verify audit: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, "SELECT "+packedColumns+" FROM audit_events WHERE id > ? ORDER BY id LIMIT ?")
+	stmt, err := tx.PrepareContext(ctx, packedQuery)
 	if err != nil {
 		return w.rep, fmt.Errorf("verify audit: %w", err)
 	}
@@ -656,21 +664,8 @@ func readPacked(ctx context.Context, stmt *sql.Stmt, out chan<- packedBatch) err
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows, err := stmt.QueryContext(bg, after, auditBatch)
+		b, err := readBatch(bg, stmt, after)
 		if err != nil {
-			return err
-		}
-		b := packedBatch{ids: make([]int64, 0, auditBatch), packs: make([]string, 0, auditBatch)}
-		var id int64
-		var pk sql.NullString
-		for rows.Next() {
-			if err := rows.Scan(&id, &pk); err != nil {
-				_ = rows.Close()
-				return err
-			}
-			b.ids, b.packs = append(b.ids, id), append(b.packs, pk.String)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
 		if len(b.ids) > 0 {
@@ -685,6 +680,25 @@ func readPacked(ctx context.Context, stmt *sql.Stmt, out chan<- packedBatch) err
 			return nil
 		}
 	}
+}
+
+// readBatch reads the batch of packed events after an id.
+func readBatch(ctx context.Context, stmt *sql.Stmt, after int64) (packedBatch, error) {
+	b := packedBatch{ids: make([]int64, 0, auditBatch), packs: make([]string, 0, auditBatch)}
+	rows, err := stmt.QueryContext(ctx, after, auditBatch)
+	if err != nil {
+		return b, err
+	}
+	defer func() { _ = rows.Close() }()
+	var id int64
+	var pk sql.NullString
+	for rows.Next() {
+		if err := rows.Scan(&id, &pk); err != nil {
+			return b, err
+		}
+		b.ids, b.packs = append(b.ids, id), append(b.packs, pk.String)
+	}
+	return b, rows.Err()
 }
 
 // Checkpoint is a signed statement of the chain's head: whoever keeps it

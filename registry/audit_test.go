@@ -486,6 +486,7 @@ func fillAudit(tb testing.TB, s *Store, n int) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	defer func() { _ = st.Close() }()
 	var h hasher
 	prev := GenesisHash
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -155,7 +155,18 @@ func (s *Server) accountShow(c echo.Context) error {
 	}
 	p := s.page(c, "accounts", "")
 	p.Title = a.Display
-	p.Data = a
+	d, err := s.accountWorkflow(c, p, a)
+	if err != nil {
+		return err
+	}
+	h, err := s.history(c, "account", a.ID)
+	if err != nil {
+		return err
+	}
+	p.Data = struct {
+		*accountShowData
+		History []auditRow
+	}{d, h}
 	return s.render(c, http.StatusOK, "account", p)
 }
 

@@ -189,7 +189,14 @@ func (s *Server) agencyShow(c echo.Context) error {
 	d.CanAddChild = p.CanOn("create", "agency", self.Path, nil)
 	d.CanDeclare = p.CanOn("create", "account", self.Path, nil)
 	p.Title = self.Label
-	p.Data = d
+	h, err := s.history(c, "agency", self.ID)
+	if err != nil {
+		return err
+	}
+	p.Data = struct {
+		agencyShowData
+		History []auditRow
+	}{d, h}
 	return s.render(c, http.StatusOK, "agency", p)
 }
 

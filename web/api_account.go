@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -26,8 +27,14 @@ type accountBody struct {
 	OpenedOn     *jsonDate           `json:"opened_on"`
 	VerifiedAt   *time.Time          `json:"verified_at"`
 	ClosedAt     *time.Time          `json:"closed_at"`
-	CreatedAt    time.Time           `json:"created_at"`
-	UpdatedAt    time.Time           `json:"updated_at"`
+	// ClosureDeadline is set by a refused justification or a revoked
+	// exemption.
+	ClosureDeadline *jsonDate `json:"closure_deadline" doc:"the day by which the account must be closed, after a refusal or a revocation"`
+	// Coverage is only in the answer for one account: lists would pay for it
+	// per row.
+	Coverage  *accountCoverageBody `json:"coverage,omitempty" doc:"what covers the account now; in the answer for one account, not in lists (see also /accounts/{id}/coverage)"`
+	CreatedAt time.Time            `json:"created_at"`
+	UpdatedAt time.Time            `json:"updated_at"`
 }
 
 // accountPlatformBody names the account's platform.
@@ -55,8 +62,25 @@ func accountBodyOf(tz *time.Location) func(registry.AccountView) accountBody {
 		return accountBody{ID: v.ID, Platform: accountPlatformBody{Code: v.PlatformCode, Name: v.PlatformName, NameEn: v.PlatformNameEn, Origin: v.Origin},
 			Handle: v.Display, HandleKey: v.Handle, URL: v.URL, Capacity: v.Capacity, Status: v.Status, Source: v.Source, Verification: v.Verification,
 			AgencyID: v.AgencyID, OfficialID: v.OfficialID, Holder: h, OpenedOn: dateOut(v.OpenedOn, tz), VerifiedAt: timeOut(v.VerifiedAt),
-			ClosedAt: timeOut(v.ClosedAt), CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
+			ClosedAt: timeOut(v.ClosedAt), ClosureDeadline: dateOut(v.ClosureDeadline, tz), CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC()}
 	}
+}
+
+// accountCoverageBody is, in an account's body, what covers it now.
+type accountCoverageBody struct {
+	Kind  string    `json:"kind" enum:"cover_kind" doc:"individual, group or none"`
+	Until *jsonDate `json:"until" doc:"the last covered day; null with none or an open-ended group exemption"`
+}
+
+// oneAccountBody is the body of one account, with what covers it now.
+func (s *Server) oneAccountBody(ctx context.Context, v registry.AccountView) (accountBody, error) {
+	b := accountBodyOf(s.tz)(v)
+	cv, err := s.store.Coverage(ctx, v.ID, s.store.Now())
+	if err != nil {
+		return b, err
+	}
+	b.Coverage = &accountCoverageBody{Kind: cv.Kind, Until: dateOut(cv.Until, s.tz)}
+	return b, nil
 }
 
 // accountIn is the body of POST and PATCH on accounts. The account itself
@@ -145,7 +169,11 @@ func (s *Server) apiAccountGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, accountBodyOf(s.tz)(*v))
+	b, err := s.oneAccountBody(c.Request().Context(), *v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, b)
 }
 
 func (s *Server) apiAccountUpdate(c echo.Context) error {

@@ -25,6 +25,7 @@ type officialBody struct {
 	Email        string             `json:"email"`
 	Phone        string             `json:"phone"`
 	EmployeeCode string             `json:"employee_code"`
+	SuccessorID  *int64             `json:"successor_id" doc:"who took over the office when they left"`
 	CreatedAt    time.Time          `json:"created_at"`
 	UpdatedAt    time.Time          `json:"updated_at"`
 }
@@ -40,7 +41,7 @@ func officialBodyOf(tz *time.Location) func(registry.OfficialView) officialBody 
 	return func(o registry.OfficialView) officialBody {
 		return officialBody{ID: o.ID, Name: o.Name, AgencyID: o.AgencyID, Agency: officialAgencyBody{ID: o.AgencyID, Name: o.AgencyName, NameEn: o.AgencyNameEn},
 			Position: o.Position, Rank: o.Rank, Serving: o.Serving, TermStart: dateOut(o.TermStart, tz), TermEnd: dateOut(o.TermEnd, tz),
-			Email: o.Email, Phone: o.Phone, EmployeeCode: o.EmployeeCode, CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
+			Email: o.Email, Phone: o.Phone, EmployeeCode: o.EmployeeCode, SuccessorID: o.SuccessorID, CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 	}
 }
 

@@ -157,7 +157,14 @@ func (s *Server) officialShow(c echo.Context) error {
 	d.CanEdit = p.CanOn("update", "official", o.AgencyPath, &o.ID)
 	d.CanDelete = p.CanOn("delete", "official", o.AgencyPath, &o.ID)
 	d.CanDeclare = p.CanOn("create", "account", o.AgencyPath, &o.ID)
-	p.Data = d
+	h, err := s.history(c, "official", o.ID)
+	if err != nil {
+		return err
+	}
+	p.Data = struct {
+		officialShowData
+		History []auditRow
+	}{d, h}
 	return s.render(c, http.StatusOK, "official", p)
 }
 

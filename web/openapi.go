@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,35 @@ type apiResource struct {
 	Sorts    []string     // sort keys, the first the default; nil: one unpaged list
 	Filters  []apiParam   // list query parameters besides paging
 	Note     string       // more about the collection
+	// Ops are the collection's plain operations, of list, create, get,
+	// update and delete; nil: all five.
+	Ops []string
+	// Actions are its other operations, e.g. POST /justifications/{id}/transitions.
+	Actions []apiAction
+}
+
+// has reports whether the collection has one of the plain operations.
+func (r apiResource) has(op string) bool { return r.Ops == nil || slices.Contains(r.Ops, op) }
+
+// apiAction is an operation besides the plain five: a move, a sub-list, a
+// question about a record.
+type apiAction struct {
+	Method   string // GET or POST
+	Path     string // under /api/v1, e.g. "/justifications/{id}/transitions"
+	OpID     string // operationId
+	Summary  string
+	Tag      string       // default: the resource's Path
+	Input    reflect.Type // the request body; nil: none
+	InName   string       // the component name of Input
+	Required []string     // fields Input needs
+	Optional bool         // the body may be left out
+	Answer   string       // the component name of the answer; "" answers no body
+	Body     reflect.Type // when set, the component Answer is made from it
+	Status   string       // of the answer; default 200
+	Desc     string       // of the answer
+	Paged    bool         // per_page and cursor
+	Params   []apiParam   // query parameters
+	Errors   []string     // error statuses besides 401
 }
 
 // apiParam is a query parameter of a list.
@@ -36,6 +66,7 @@ type apiParam struct {
 	Name, Type, Doc string
 	Enum            []string
 	Min, Max        int
+	Format          string // e.g. date, date-time
 }
 
 func apiResources() []apiResource {
@@ -57,7 +88,11 @@ func apiResources() []apiResource {
 				{Name: "agency_id", Type: "integer", Doc: "officials of this agency and its sub-agencies"},
 				{Name: "rank", Type: "integer", Min: 1, Max: 5},
 				{Name: "serving", Type: "boolean"},
-			}},
+			},
+			Actions: []apiAction{{Method: "POST", Path: "/officials/{id}/leave", OpID: "leaveOffice",
+				Summary: "Record that an official left office: their office accounts, and exemptions with them, pass to the successor; personal ones stay",
+				Input:   reflect.TypeFor[leaveIn](), InName: "OfficialLeave", Required: []string{"left_on"}, Answer: "Official",
+				Desc: "The official, no longer serving.", Errors: []string{"400", "403", "404", "422"}}}},
 		{Path: "platforms", Schema: "Platform", Plural: "Platforms", Body: reflect.TypeFor[platformBody](), Input: reflect.TypeFor[platformIn](),
 			Required: []string{"code", "name", "name_en", "origin", "category", "hosts"},
 			Note:     "Platforms are few: the list answers all of them in one page. Only administrators change them."},
@@ -75,13 +110,92 @@ func apiResources() []apiResource {
 				{Name: "capacity", Type: "string", Enum: registry.Capacities},
 				{Name: "status", Type: "string", Enum: registry.Statuses},
 				{Name: "verification", Type: "string", Enum: registry.Verifications},
-			}},
+			},
+			Actions: []apiAction{{Method: "GET", Path: "/accounts/{id}/coverage", OpID: "getAccountCoverage",
+				Summary: "What covers an account: an individual exemption, a group exemption or nothing, and until when",
+				Answer:  "Coverage", Body: reflect.TypeFor[coverageBody](), Desc: "The coverage.", Errors: []string{"403", "404", "422"},
+				Params: []apiParam{{Name: "at", Type: "string", Format: "date-time", Doc: "the moment to ask about (RFC 3339); default now"}}}}},
 		{Path: "users", Schema: "User", Plural: "Users", Body: reflect.TypeFor[userBody](), Input: reflect.TypeFor[userIn](),
 			Required: []string{"username", "password", "role"}, Sorts: []string{"username"},
 			Note: "Administrators manage users; auditors may read them.",
 			Filters: []apiParam{
 				{Name: "q", Type: "string", Doc: "search usernames"},
 				{Name: "role", Type: "string", Enum: roleNames()},
+			}},
+		// The exemption workflow.
+		{Path: "justifications", Schema: "Justification", Plural: "Justifications", Body: reflect.TypeFor[justificationBody](),
+			Input: reflect.TypeFor[justificationIn](), Required: []string{"account_id", "grounds", "statement"}, Sorts: []string{"-id", "id"},
+			Note: "An official's case for keeping an account on a foreign platform. POST drafts one (state draft) for an account on a foreign " +
+				"platform; PATCH and DELETE work on drafts only (409 otherwise); POST /justifications/{id}/transitions moves it: " +
+				"draft -> submitted -> (info_requested <-> submitted) -> approved | rejected, and submitted | info_requested -> withdrawn. " +
+				"Officials and liaisons file (draft, submit, answer, withdraw); reviewers decide (info_requested, approved, rejected), " +
+				"never on a case they filed or about their own account. An account has at most one justification in progress (409).",
+			Filters: []apiParam{
+				{Name: "state", Type: "string", Enum: registry.JustificationStates},
+				{Name: "account_id", Type: "integer"},
+				{Name: "agency_id", Type: "integer", Doc: "accounts held in this agency and its sub-agencies"},
+				{Name: "platform", Type: "string", Doc: "platform code"},
+				{Name: "grounds", Type: "string", Enum: registry.Grounds},
+				{Name: "older_than", Type: "integer", Doc: "submitted more than this many days ago", Min: 1, Max: 36500},
+			},
+			Actions: []apiAction{{Method: "POST", Path: "/justifications/{id}/transitions", OpID: "transitionJustification",
+				Summary: "Move a justification to another state", Input: reflect.TypeFor[transitionIn](), InName: "JustificationTransition",
+				Required: []string{"to"}, Answer: "Justification", Desc: "The justification in its new state.",
+				Errors: []string{"400", "403", "404", "409", "422"}}}},
+		{Path: "exemptions", Schema: "Exemption", Plural: "Exemptions", Body: reflect.TypeFor[exemptionBody](), Ops: []string{"list", "get"},
+			Sorts: []string{"-id", "id"},
+			Note: "Exemptions are made by approving a justification. Revoking one ends it now and gives the account a closure deadline. " +
+				"GET /accounts/{id}/coverage says what covers an account, individual or group exemption.",
+			Filters: []apiParam{
+				{Name: "account_id", Type: "integer"},
+				{Name: "valid_at", Type: "string", Format: "date-time", Doc: "only those in force at this moment (RFC 3339)"},
+				{Name: "ends_by", Type: "string", Format: "date", Doc: "only unrevoked ones ending on or before this day"},
+			},
+			Actions: []apiAction{
+				{Method: "POST", Path: "/exemptions/{id}/revoke", OpID: "revokeExemption", Summary: "Revoke an exemption, with a reason",
+					Input: reflect.TypeFor[revokeIn](), InName: "Revocation", Required: []string{"reason"}, Answer: "Exemption",
+					Desc: "The revoked exemption.", Errors: []string{"400", "403", "404", "409", "422"}},
+			}},
+		{Path: "group-exemptions", Schema: "GroupExemption", Plural: "GroupExemptions", Body: reflect.TypeFor[groupBody](),
+			Input: reflect.TypeFor[groupIn](), Required: []string{"title", "legal_ref", "legal_date", "valid_from"}, Sorts: []string{"-id", "id"},
+			Ops:  []string{"list", "create", "get", "update"},
+			Note: "A group exemption covers, by a legal rule, every account in its scope. Reviewers and administrators write them; everyone reads them.",
+			Actions: []apiAction{
+				{Method: "POST", Path: "/group-exemptions/{id}/revoke", OpID: "revokeGroupExemption", Summary: "Revoke a group exemption, with a reason",
+					Input: reflect.TypeFor[revokeIn](), InName: "Revocation", Required: []string{"reason"}, Answer: "GroupExemption",
+					Desc: "The revoked group exemption.", Errors: []string{"400", "403", "404", "409", "422"}},
+				{Method: "GET", Path: "/group-exemptions/{id}/accounts", OpID: "listGroupExemptionAccounts",
+					Summary: "The accounts a group exemption covers now, of those the token's user may see, newest first",
+					Answer:  "AccountList", Desc: "One page.", Paged: true, Errors: []string{"403", "404", "422"}},
+			}},
+		{Path: "directives", Schema: "Directive", Plural: "Directives", Body: reflect.TypeFor[directiveBody](), Input: reflect.TypeFor[directiveIn](),
+			Required: []string{"title", "reference", "kind", "notified_on", "window_months"}, Ops: []string{"list", "create", "get"},
+			Note: "Directives set compliance deadlines: notified on plus the window in force. Administrators record and amend them; everyone reads them. " +
+				"The list answers all of them in one page, newest notice first.",
+			Actions: []apiAction{{Method: "POST", Path: "/directives/{id}/amendments", OpID: "amendDirective",
+				Summary: "Amend a directive: a new window with its own reference and date", Input: reflect.TypeFor[amendmentIn](),
+				InName: "DirectiveAmendment", Required: []string{"reference", "dated_on", "window_months"}, Answer: "Directive",
+				Desc: "The directive with its new deadline.", Errors: []string{"400", "403", "404", "422"}}}},
+		{Path: "notifications", Schema: "Notification", Plural: "Notifications", Body: reflect.TypeFor[notificationBody](), Ops: []string{"list"},
+			Sorts:   []string{"-id", "id"},
+			Note:    "The token's user's own notifications: decisions, questions, revocations, handovers, exemptions ending soon.",
+			Filters: []apiParam{{Name: "unread", Type: "boolean", Doc: "true: only unread ones"}},
+			Actions: []apiAction{{Method: "POST", Path: "/notifications/read", OpID: "readNotifications",
+				Summary: "Mark one notification, or all, as read", Input: reflect.TypeFor[notificationReadIn](), InName: "NotificationRead",
+				Optional: true, Answer: "NotificationReadResult", Body: reflect.TypeFor[notificationReadBody](), Desc: "What is left unread.",
+				Errors: []string{"400", "422"}}}},
+		{Path: "audit-events", Schema: "AuditEvent", Plural: "AuditEvents", Body: reflect.TypeFor[auditEventBody](), Ops: []string{"list"},
+			Sorts: []string{"-id", "id"},
+			Note: "The audit trail, newest first: every write, by whom, when, from where, and what changed. Administrators, reviewers " +
+				"and auditors may read it. Each event carries the hash of the one before it (prev_hash) and its own (hash), so the trail " +
+				"is a chain that `hozur audit verify` checks; the README documents the hashing for outside verifiers.",
+			Filters: []apiParam{
+				{Name: "actor", Type: "string", Doc: "username of who acted; system for jobs and the command line"},
+				{Name: "entity", Type: "string", Doc: "kind of record, e.g. account, official, agency, platform, user, justification"},
+				{Name: "entity_id", Type: "integer", Doc: "the record's id, with entity"},
+				{Name: "action", Type: "string", Doc: "e.g. create, update, delete, login, transition"},
+				{Name: "from", Type: "string", Format: "date", Doc: "events on or after this day (YYYY-MM-DD, in the server's time zone)"},
+				{Name: "to", Type: "string", Format: "date", Doc: "events on or before this day (YYYY-MM-DD, in the server's time zone)"},
 			}},
 	}
 }
@@ -100,6 +214,10 @@ func apiEnums() map[string][]string {
 		"kind": registry.AgencyKinds, "origin": registry.Origins, "category": registry.PlatformCategories,
 		"capacity": registry.Capacities, "status": registry.Statuses, "source": registry.Sources,
 		"verification": registry.Verifications, "role": roleNames(), "type": {"agency", "official"},
+		// By name in an enum tag, where a JSON name means two things.
+		"grounds": registry.Grounds, "state": registry.JustificationStates, "to": transitionTargets,
+		"directive_kind": registry.DirectiveKinds, "note_kind": noteKinds,
+		"cover_kind": {registry.CoverIndividual, registry.CoverGroup, registry.CoverNone},
 	}
 }
 
@@ -165,10 +283,14 @@ func openAPIDocument() obj {
 	idParam := obj{"$ref": "#/components/parameters/id"}
 	for _, r := range apiResources() {
 		schemas[r.Schema] = schemaOf(r.Body, false, nil)
-		create := schemaOf(r.Input, true, nil)
-		create["required"] = r.Required
-		schemas[r.Schema+"Create"] = create
-		schemas[r.Schema+"Patch"] = schemaOf(r.Input, true, nil)
+		if r.has("create") {
+			create := schemaOf(r.Input, true, nil)
+			create["required"] = r.Required
+			schemas[r.Schema+"Create"] = create
+		}
+		if r.has("update") {
+			schemas[r.Schema+"Patch"] = schemaOf(r.Input, true, nil)
+		}
 		schemas[r.Schema+"List"] = obj{"type": "object", "required": []string{"items", "next_cursor"}, "additionalProperties": false,
 			"properties": obj{
 				"items":       obj{"type": "array", "items": ref("schemas", r.Schema)},
@@ -176,7 +298,7 @@ func openAPIDocument() obj {
 			}}
 		tags = append(tags, obj{"name": r.Path, "description": r.Note})
 		one := jsonContent(ref("schemas", r.Schema))
-		paths["/"+r.Path] = obj{
+		collection := obj{
 			"get": obj{"operationId": "list" + r.Plural, "summary": "List " + r.Path, "tags": []string{r.Path}, "parameters": listParams(r),
 				"responses": withErrors(obj{"200": obj{"description": "One page.", "content": jsonContent(ref("schemas", r.Schema+"List"))}}, "401", "403", "422")},
 			"post": obj{"operationId": "create" + r.Schema, "summary": "Create one of " + r.Path, "tags": []string{r.Path},
@@ -185,7 +307,7 @@ func openAPIDocument() obj {
 					"headers": obj{"Location": obj{"description": "the new record's address", "schema": obj{"type": "string"}}}}},
 					"400", "401", "403", "409", "422")},
 		}
-		paths["/"+r.Path+"/{id}"] = obj{
+		record := obj{
 			"parameters": []any{idParam},
 			"get": obj{"operationId": "get" + r.Schema, "summary": "One of " + r.Path, "tags": []string{r.Path},
 				"responses": withErrors(obj{"200": obj{"description": "The record.", "content": one}}, "401", "403", "404")},
@@ -194,6 +316,25 @@ func openAPIDocument() obj {
 				"responses":   withErrors(obj{"200": obj{"description": "The changed record.", "content": one}}, "400", "401", "403", "404", "409", "422")},
 			"delete": obj{"operationId": "delete" + r.Schema, "summary": "Delete one of " + r.Path, "tags": []string{r.Path},
 				"responses": withErrors(obj{"204": obj{"description": "Deleted."}}, "401", "403", "404", "409")},
+		}
+		for method, op := range map[string]string{"get": "list", "post": "create"} {
+			if !r.has(op) {
+				delete(collection, method)
+			}
+		}
+		for method, op := range map[string]string{"get": "get", "patch": "update", "delete": "delete"} {
+			if !r.has(op) {
+				delete(record, method)
+			}
+		}
+		if len(collection) > 0 {
+			paths["/"+r.Path] = collection
+		}
+		if len(record) > 1 {
+			paths["/"+r.Path+"/{id}"] = record
+		}
+		for _, act := range r.Actions {
+			addAction(paths, schemas, r, act, idParam)
 		}
 	}
 	return obj{
@@ -219,6 +360,51 @@ func openAPIDocument() obj {
 	}
 }
 
+// addAction adds an action's operation, and the schemas of its bodies.
+func addAction(paths, schemas obj, r apiResource, act apiAction, idParam obj) {
+	tag, status, desc := r.Path, "200", act.Desc
+	if act.Tag != "" {
+		tag = act.Tag
+	}
+	if act.Status != "" {
+		status = act.Status
+	}
+	op := obj{"operationId": act.OpID, "summary": act.Summary, "tags": []string{tag}}
+	if act.Input != nil {
+		in := schemaOf(act.Input, true, nil)
+		if len(act.Required) > 0 {
+			in["required"] = act.Required
+		}
+		schemas[act.InName] = in
+		op["requestBody"] = obj{"required": !act.Optional, "content": jsonContent(ref("schemas", act.InName))}
+	}
+	if act.Body != nil {
+		schemas[act.Answer] = schemaOf(act.Body, false, nil)
+	}
+	answer := obj{"description": desc}
+	if act.Answer != "" {
+		answer["content"] = jsonContent(ref("schemas", act.Answer))
+	}
+	op["responses"] = withErrors(obj{status: answer}, append([]string{"401"}, act.Errors...)...)
+	var params []any
+	if act.Paged {
+		params = append(params, obj{"$ref": "#/components/parameters/per_page"}, obj{"$ref": "#/components/parameters/cursor"})
+	}
+	params = append(params, listParams(apiResource{Filters: act.Params})...)
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	item, ok := paths[act.Path].(obj)
+	if !ok {
+		item = obj{}
+		if strings.Contains(act.Path, "{id}") {
+			item["parameters"] = []any{idParam}
+		}
+		paths[act.Path] = item
+	}
+	item[strings.ToLower(act.Method)] = op
+}
+
 // listParams are a list's query parameters: paging, then filters.
 func listParams(r apiResource) []any {
 	var out []any
@@ -236,6 +422,9 @@ func listParams(r apiResource) []any {
 		s := obj{"type": f.Type}
 		if f.Enum != nil {
 			s["enum"] = f.Enum
+		}
+		if f.Format != "" {
+			s["format"] = f.Format
 		}
 		if f.Max > 0 {
 			s["minimum"], s["maximum"] = f.Min, f.Max
@@ -303,6 +492,8 @@ func schemaOf(t reflect.Type, request bool, field *reflect.StructField) obj {
 		s = obj{"type": "object", "additionalProperties": schemaOf(t.Elem(), request, nil)}
 	case t.Kind() == reflect.Struct:
 		s = structSchema(t, request)
+	case t.Kind() == reflect.Interface: // any JSON value
+		s = obj{"nullable": true}
 	default:
 		panic("openapi: no schema for " + t.String())
 	}
@@ -319,6 +510,9 @@ func schemaOf(t reflect.Type, request bool, field *reflect.StructField) obj {
 		}
 		if field.Tag.Get("writeOnly") == "true" {
 			s["writeOnly"] = true
+		}
+		if tag, ok := field.Tag.Lookup("enum"); ok {
+			name = tag // "-": none
 		}
 		if e, ok := apiEnums()[name]; ok && s["type"] == "string" {
 			s["enum"] = e

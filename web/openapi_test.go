@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -96,6 +97,14 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	f := w.f
 	w.account(registry.AccountInput{URL: "https://eitaa.com/akhbarefori", Capacity: registry.CapacityOffice, OfficialID: f.Official.ID})
 	irna := w.create(registry.RoleAdmin, "accounts", fmt.Sprintf(`{"url":"https://x.com/IRNA_en?s=20","capacity":"institutional","agency_id":%d,"opened_on":"2020-01-02","verification":"verified"}`, f.Ministry.ID))
+	// The exemption workflow: a draft justification, a group exemption, a
+	// directive.
+	foreign := w.account(registry.AccountInput{URL: "https://x.com/alireza_m", Capacity: registry.CapacityOffice, OfficialID: f.Official.ID})
+	jid := w.create(registry.RoleOfficial, "justifications", fmt.Sprintf(`{"account_id":%d,"grounds":"international_outreach","statement":"لازم است.","requested_until":"2099-01-01"}`, foreign.ID))
+	just := fmt.Sprintf("/api/v1/justifications/%d", jid)
+	until := time.Now().In(w.srv.tz).AddDate(0, 6, 0).Format(time.DateOnly)
+	group := w.create(registry.RoleReviewer, "group-exemptions", fmt.Sprintf(`{"title":"پایش رسانه","legal_ref":"۵۵","legal_date":"2024-01-10","valid_from":"2024-01-10","scope":{"agencies":[{"id":%d,"include_sub":true}],"capacities":["office"]}}`, f.Ministry.ID))
+	directive := w.create(registry.RoleAdmin, "directives", `{"title":"حریم خصوصی","reference":"۱۴۰۲-الف","kind":"privacy","notified_on":"2024-01-17","window_months":2}`)
 	cases := []struct {
 		name         string
 		role         registry.Role
@@ -120,6 +129,27 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 		{"users", registry.RoleAdmin, "GET", "/users", "/api/v1/users", "", 200},
 		{"me", registry.RoleLiaison, "GET", "/me", "/api/v1/me", "", 200},
 		{"bad filter", registry.RoleAdmin, "GET", "/officials", "/api/v1/officials?rank=abc", "", 422},
+		{"justification", registry.RoleOfficial, "GET", "/justifications/{id}", just, "", 200},
+		{"justifications", registry.RoleReviewer, "GET", "/justifications", "/api/v1/justifications?state=draft&per_page=5", "", 200},
+		{"illegal transition", registry.RoleReviewer, "POST", "/justifications/{id}/transitions", just + "/transitions", fmt.Sprintf(`{"to":"approved","valid_until":%q}`, until), 409},
+		{"transition", registry.RoleOfficial, "POST", "/justifications/{id}/transitions", just + "/transitions", `{"to":"submitted"}`, 200},
+		{"unpermitted transition", registry.RoleOfficial, "POST", "/justifications/{id}/transitions", just + "/transitions", `{"to":"rejected","note":"x"}`, 403},
+		{"invalid transition", registry.RoleReviewer, "POST", "/justifications/{id}/transitions", just + "/transitions", `{"to":"approved"}`, 422},
+		{"approval", registry.RoleReviewer, "POST", "/justifications/{id}/transitions", just + "/transitions", fmt.Sprintf(`{"to":"approved","valid_until":%q,"conditions":"x"}`, until), 200},
+		{"coverage", registry.RoleOfficial, "GET", "/accounts/{id}/coverage", fmt.Sprintf("/api/v1/accounts/%d/coverage", foreign.ID), "", 200},
+		{"coverage then", registry.RoleOfficial, "GET", "/accounts/{id}/coverage", fmt.Sprintf("/api/v1/accounts/%d/coverage?at=2024-02-01T00:00:00Z", foreign.ID), "", 200},
+		{"covered account", registry.RoleOfficial, "GET", "/accounts/{id}", fmt.Sprintf("/api/v1/accounts/%d", foreign.ID), "", 200},
+		{"exemptions", registry.RoleAuditor, "GET", "/exemptions", "/api/v1/exemptions", "", 200},
+		{"exemption", registry.RoleAuditor, "GET", "/exemptions/{id}", "/api/v1/exemptions/1", "", 200},
+		{"revoked exemption", registry.RoleReviewer, "POST", "/exemptions/{id}/revoke", "/api/v1/exemptions/1/revoke", `{"reason":"x"}`, 200},
+		{"notifications", registry.RoleOfficial, "GET", "/notifications", "/api/v1/notifications", "", 200},
+		{"read notifications", registry.RoleOfficial, "POST", "/notifications/read", "/api/v1/notifications/read", `{}`, 200},
+		{"group exemptions", registry.RoleLiaison, "GET", "/group-exemptions", "/api/v1/group-exemptions", "", 200},
+		{"group exemption", registry.RoleReviewer, "PATCH", "/group-exemptions/{id}", fmt.Sprintf("/api/v1/group-exemptions/%d", group), `{"valid_until":"2030-01-01"}`, 200},
+		{"covered accounts", registry.RoleReviewer, "GET", "/group-exemptions/{id}/accounts", fmt.Sprintf("/api/v1/group-exemptions/%d/accounts?per_page=1", group), "", 200},
+		{"directives", registry.RoleOfficial, "GET", "/directives", "/api/v1/directives", "", 200},
+		{"amended directive", registry.RoleAdmin, "POST", "/directives/{id}/amendments", fmt.Sprintf("/api/v1/directives/%d/amendments", directive), `{"reference":"ب","dated_on":"2024-02-19","window_months":4}`, 200},
+		{"left office", registry.RoleAdmin, "POST", "/officials/{id}/leave", fmt.Sprintf("/api/v1/officials/%d/leave", f.OtherOfficial.ID), `{"left_on":"2025-01-01"}`, 200},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -114,6 +114,8 @@ type Page struct {
 	// ErrorOrder keeps the error summary in the form's order.
 	ErrorOrder []string
 	Data       any
+	// Unread counts the signed-in user's unread notifications.
+	Unread int64
 }
 
 // Can lets a template ask whether to show an action.
@@ -179,6 +181,7 @@ func (s *Server) page(c echo.Context, nav, titleKey string) *Page {
 	if u, ok := c.Get(ctxUser).(*registry.User); ok {
 		p.User = u
 		p.Actor = actorOf(c)
+		p.Unread, _ = s.store.UnreadCount(c.Request().Context(), p.Actor)
 	}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
