@@ -14,7 +14,8 @@ import (
 // officials and liaisons what to do next.
 type dashboardData struct {
 	Counts registry.RegistryCounts
-	// Waiting counts the justifications on the reviewers' desk.
+	// Waiting counts the justifications on the reviewers' desk (not those
+	// waiting for an official's answer).
 	Waiting int64
 	Next    *nextStep
 	// Mine are the official's accounts with their cover.
@@ -69,7 +70,7 @@ func (s *Server) dashboard(c echo.Context) error {
 		}
 	}
 	if d.CanReview {
-		res, err := s.store.Justifications(ctx, a, registry.JustificationFilter{States: waitingStates}, registry.Page{PerPage: 1, WithTotal: true})
+		res, err := s.store.Justifications(ctx, a, registry.JustificationFilter{States: []string{registry.StateSubmitted}}, registry.Page{PerPage: 1, WithTotal: true})
 		if err != nil {
 			return err
 		}

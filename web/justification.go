@@ -58,6 +58,9 @@ func (s *Server) justificationRows(p *Page, items []registry.JustificationView) 
 			r.Waiting = true
 			r.AgeDays = int(now.Sub(*j.SubmittedAt).Hours() / 24)
 			r.Age = p.L.T("review.age_days", "n", r.AgeDays)
+			if r.AgeDays == 0 {
+				r.Age = p.L.T("review.age_today")
+			}
 		}
 		rows[i] = r
 	}
@@ -391,21 +394,12 @@ func (s *Server) renderJustification(c echo.Context, p *Page, j *registry.Justif
 	for _, n := range j.Notes {
 		d.Notes = append(d.Notes, noteRow{Kind: n.Kind, Label: p.L.T("note." + n.Kind), Body: n.Body, Author: n.Author, At: p.L.DateTime(n.At)})
 	}
-	t := justificationTarget(j)
-	canFile, canDecide := a.Can(registry.ActionFile, t), a.Can(registry.ActionDecide, t)
-	if canDecide {
-		switch {
-		case j.FiledBy != nil && *j.FiledBy == a.UserID:
-			d.Blocked = p.L.T("justification.self_filed")
-		case a.OfficialID != 0 && j.OfficialID != nil && *j.OfficialID == a.OfficialID:
-			d.Blocked = p.L.T("justification.own_account")
-		}
+	// The registry says which moves the reader may make, and why a
+	// reviewer may not decide this one.
+	if key := j.BlockedFor(a); key != "" && len(decisionMoves(j.State)) > 0 {
+		d.Blocked = p.L.T(key)
 	}
-	for to, side := range registry.NextStates(j.State) {
-		ok := (side == registry.ActionFile && canFile) || (side == registry.ActionDecide && canDecide && d.Blocked == "")
-		if !ok {
-			continue
-		}
+	for _, to := range j.MovesFor(a) {
 		switch formOf(j.State, to) {
 		case "submit":
 			d.Forms.Submit = true
@@ -421,10 +415,7 @@ func (s *Server) renderJustification(c echo.Context, p *Page, j *registry.Justif
 			d.Forms.Withdraw = true
 		}
 	}
-	if d.Blocked != "" && len(decisionMoves(j.State)) == 0 {
-		d.Blocked = "" // nothing to decide now: no need to explain
-	}
-	d.Forms.Edit = canFile && j.State == registry.StateDraft
+	d.Forms.Edit = j.State == registry.StateDraft && a.Can(registry.ActionFile, justificationTarget(j))
 	d.Forms.Delete = d.Forms.Edit
 	d.In = s.transitionInputs(p, j, posted)
 
