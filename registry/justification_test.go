@@ -418,3 +418,24 @@ func TestMovesFor(t *testing.T) {
 		t.Errorf("auditor with an unknown move: %v", err)
 	}
 }
+
+func TestCoveragesMatchCoverage(t *testing.T) {
+	f := newFlow(t)
+	j := f.file(t, f.official, f.acct.ID)
+	must[*JustificationView](t)(f.move(f.official, j.ID, StateSubmitted, "", nil))
+	must[*JustificationView](t)(f.move(f.reviewer, j.ID, StateApproved, "", ptr(f.c.t.AddDate(0, 3, 0))))
+	from := f.s.Day(f.c.t)
+	must[*GroupExemption](t)(f.s.CreateGroupExemption(ctxb(), f.reviewer, GroupExemptionInput{Title: "g", LegalRef: "1", LegalDate: &from, ValidFrom: &from, Scope: GroupScope{Platforms: []string{"eitaa"}}}))
+	other := must[*AccountView](t)(f.s.CreateAccount(ctxb(), System, AccountInput{URL: "x.com/oil_min", Capacity: CapacityInstitutional, AgencyID: f.b.ID}))
+	ids := []int64{f.acct.ID, f.domestic.ID, other.ID}
+	many := must[map[int64]Cover](t)(f.s.Coverages(ctxb(), ids, f.c.t))
+	for _, id := range ids {
+		one := must[Cover](t)(f.s.Coverage(ctxb(), id, f.c.t))
+		if got := many[id]; got.Kind != one.Kind || got.ExemptionID != one.ExemptionID || got.GroupID != one.GroupID {
+			t.Errorf("account %d: Coverages %+v, Coverage %+v", id, got, one)
+		}
+	}
+	if many[f.acct.ID].Kind != CoverIndividual || many[f.domestic.ID].Kind != CoverGroup || many[other.ID].Kind != CoverNone {
+		t.Errorf("covers %+v", many)
+	}
+}

@@ -82,9 +82,18 @@ func (s *Server) dashboard(c echo.Context) error {
 
 func (s *Server) portalAccounts(ctx context.Context, p *Page, a registry.Actor, items []registry.AccountView, open map[int64]registry.JustificationView) ([]portalAccount, error) {
 	out := make([]portalAccount, 0, len(items))
+	ids := make([]int64, len(items))
+	for i := range items {
+		ids[i] = items[i].ID
+	}
+	covers, err := s.store.Coverages(ctx, ids, s.store.Now())
+	if err != nil {
+		return nil, err
+	}
 	for i := range items {
 		acc := &items[i]
-		cv, err := s.coverOf(ctx, p, acc)
+		known := covers[acc.ID]
+		cv, err := s.describeCover(ctx, p, acc, &known)
 		if err != nil {
 			return nil, err
 		}

@@ -103,6 +103,12 @@ type coverView struct {
 // exemption and until when, or none; expiring when 30 days or fewer are
 // left; the closure deadline and whether it has passed.
 func (s *Server) coverOf(ctx context.Context, p *Page, a *registry.AccountView) (coverView, error) {
+	return s.describeCover(ctx, p, a, nil)
+}
+
+// describeCover is coverOf with the cover already known (cv != nil), as
+// lists get it for all their accounts at once.
+func (s *Server) describeCover(ctx context.Context, p *Page, a *registry.AccountView, known *registry.Cover) (coverView, error) {
 	var v coverView
 	now := s.store.Now()
 	switch {
@@ -115,9 +121,14 @@ func (s *Server) coverOf(ctx context.Context, p *Page, a *registry.AccountView) 
 		v.Tags = append(v.Tags, Tag{"tag-grey", p.L.T("cover.tag_not_needed")})
 		return v, nil
 	}
-	cv, err := s.store.Coverage(ctx, a.ID, now)
-	if err != nil {
-		return v, err
+	var cv registry.Cover
+	if known != nil {
+		cv = *known
+	} else {
+		var err error
+		if cv, err = s.store.Coverage(ctx, a.ID, now); err != nil {
+			return v, err
+		}
 	}
 	v.Kind = cv.Kind
 	until := ""
