@@ -52,6 +52,10 @@ type Config struct {
 	Security Security `yaml:"security"`
 	// Exemptions sets the limits of the exemption workflow.
 	Exemptions Exemptions `yaml:"exemptions"`
+	// Monitor sets the compliance rules' thresholds and scope, and the schedules.
+	Monitor Monitor `yaml:"monitor"`
+	// Mail configures SMTP delivery of reports, reminders and notifications.
+	Mail Mail `yaml:"mail"`
 	// AdminPassword comes only from HOZUR_ADMIN_PASSWORD or HOZUR_ADMIN_PASSWORD_FILE, never from YAML.
 	AdminPassword string `yaml:"-" env:"HOZUR_ADMIN_PASSWORD"`
 }
@@ -102,6 +106,46 @@ type Exemptions struct {
 	ClosureDays int `yaml:"closure_days" env:"HOZUR_EXEMPTIONS_CLOSURE_DAYS"`
 }
 
+// Monitor sets the compliance rules and the scheduled jobs.
+type Monitor struct {
+	// ExpiringDays: an exemption ending within this many days is flagged.
+	ExpiringDays int `yaml:"expiring_days" env:"HOZUR_MONITOR_EXPIRING_DAYS"`
+	// ReviewSLADays: a submitted justification waiting longer is overdue.
+	ReviewSLADays int `yaml:"review_sla_days" env:"HOZUR_MONITOR_REVIEW_SLA_DAYS"`
+	// InfoDays: information requested and not given within this many days is overdue.
+	InfoDays int `yaml:"info_days" env:"HOZUR_MONITOR_INFO_DAYS"`
+	// UnverifiedDays: a self-declared account not verified within this many days is flagged.
+	UnverifiedDays int `yaml:"unverified_days" env:"HOZUR_MONITOR_UNVERIFIED_DAYS"`
+	// Capacities in scope of FOREIGN_NO_EXEMPTION.
+	Capacities []string `yaml:"capacities" env:"HOZUR_MONITOR_CAPACITIES" envSeparator:","`
+	// Ranks (1-5) of officials in scope of FOREIGN_NO_EXEMPTION; institutional accounts are always in scope.
+	Ranks []int `yaml:"ranks" env:"HOZUR_MONITOR_RANKS" envSeparator:","`
+	// Severities overrides a rule's severity: RULE_CODE -> high|warning|notice|low.
+	Severities map[string]string `yaml:"severities"`
+	// Cron specs (robfig/cron, five fields) of the scheduled jobs, in time_zone.
+	ScanSpec        string `yaml:"scan_spec" env:"HOZUR_MONITOR_SCAN_SPEC"`
+	ReportSpec      string `yaml:"report_spec" env:"HOZUR_MONITOR_REPORT_SPEC"`
+	RemindersSpec   string `yaml:"reminders_spec" env:"HOZUR_MONITOR_REMINDERS_SPEC"`
+	MaintenanceSpec string `yaml:"maintenance_spec" env:"HOZUR_MONITOR_MAINTENANCE_SPEC"`
+	// ChromiumPath enables PDF reports (headless print of the HTML); empty finds /usr/bin/chromium if present.
+	ChromiumPath string `yaml:"chromium_path" env:"HOZUR_CHROMIUM"`
+}
+
+// Mail configures SMTP.
+type Mail struct {
+	// Host of the SMTP server; empty disables e-mail.
+	Host string `yaml:"host" env:"HOZUR_MAIL_HOST"`
+	Port int    `yaml:"port" env:"HOZUR_MAIL_PORT"`
+	// TLS is "starttls" (default), "tls" (implicit, port 465) or "none" (only for a relay on the same host).
+	TLS      string `yaml:"tls" env:"HOZUR_MAIL_TLS"`
+	Username string `yaml:"username" env:"HOZUR_MAIL_USERNAME"`
+	// Password comes from HOZUR_MAIL_PASSWORD or HOZUR_MAIL_PASSWORD_FILE, never from YAML.
+	Password string `yaml:"-" env:"HOZUR_MAIL_PASSWORD"`
+	From     string `yaml:"from" env:"HOZUR_MAIL_FROM"`
+	// Office lists the oversight office's addresses that receive the national report.
+	Office []string `yaml:"office" env:"HOZUR_MAIL_OFFICE" envSeparator:","`
+}
+
 // Default returns the built-in configuration, which is valid on its own.
 func Default() Config {
 	return Config{
@@ -125,6 +169,10 @@ func Default() Config {
 			LoginWindow:      15 * time.Minute,
 		},
 		Exemptions: Exemptions{MaxMonths: 12, ClosureDays: 30},
+		Monitor: Monitor{ExpiringDays: 30, ReviewSLADays: 14, InfoDays: 14, UnverifiedDays: 30,
+			Capacities: []string{"institutional", "office", "personal"}, Ranks: []int{1, 2, 3, 4, 5}, Severities: map[string]string{},
+			ScanSpec: "0 2 * * *", ReportSpec: "0 7 * * 6", RemindersSpec: "0 8 * * *", MaintenanceSpec: "30 3 * * *"},
+		Mail: Mail{Port: 587, TLS: "starttls", Office: []string{}},
 	}
 }
 
@@ -132,6 +180,7 @@ func Default() Config {
 var secretFiles = []struct{ key, fileKey string }{
 	{"HOZUR_DATABASE_DSN", "HOZUR_DATABASE_DSN_FILE"},
 	{"HOZUR_ADMIN_PASSWORD", "HOZUR_ADMIN_PASSWORD_FILE"},
+	{"HOZUR_MAIL_PASSWORD", "HOZUR_MAIL_PASSWORD_FILE"},
 }
 
 // Load builds the config from Default(), the YAML file at path (skipped when

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"net/mail"
+
 	"errors"
 	"fmt"
+	"github.com/robfig/cron/v3"
 	"net"
 	"net/netip"
 	"net/url"
@@ -103,6 +106,52 @@ func (c *Config) Validate() error {
 	positive("security.login_window", c.Security.LoginWindow)
 	if c.Exemptions.MaxMonths < 1 || c.Exemptions.MaxMonths > 60 {
 		bad("exemptions.max_months", "must be from 1 to 60, got %d", c.Exemptions.MaxMonths)
+	}
+	for _, d := range []struct {
+		key string
+		v   int
+	}{{"monitor.expiring_days", c.Monitor.ExpiringDays}, {"monitor.review_sla_days", c.Monitor.ReviewSLADays},
+		{"monitor.info_days", c.Monitor.InfoDays}, {"monitor.unverified_days", c.Monitor.UnverifiedDays}} {
+		if d.v < 1 || d.v > 3650 {
+			bad(d.key, "must be from 1 to 3650, got %d", d.v)
+		}
+	}
+	for i, cp := range c.Monitor.Capacities {
+		if cp != "institutional" && cp != "office" && cp != "personal" {
+			bad(fmt.Sprintf("monitor.capacities[%d]", i), "must be institutional, office or personal, got %q", cp)
+		}
+	}
+	for i, r := range c.Monitor.Ranks {
+		if r < 1 || r > 5 {
+			bad(fmt.Sprintf("monitor.ranks[%d]", i), "must be from 1 to 5, got %d", r)
+		}
+	}
+	for rule, sev := range c.Monitor.Severities {
+		if sev != "high" && sev != "warning" && sev != "notice" && sev != "low" {
+			bad("monitor.severities."+rule, "must be high, warning, notice or low, got %q", sev)
+		}
+	}
+	for _, sp := range []struct{ key, v string }{{"monitor.scan_spec", c.Monitor.ScanSpec}, {"monitor.report_spec", c.Monitor.ReportSpec},
+		{"monitor.reminders_spec", c.Monitor.RemindersSpec}, {"monitor.maintenance_spec", c.Monitor.MaintenanceSpec}} {
+		if _, err := cron.ParseStandard(sp.v); err != nil {
+			bad(sp.key, "is not a cron spec: %v", err)
+		}
+	}
+	if c.Mail.Host != "" {
+		if c.Mail.Port < 1 || c.Mail.Port > 65535 {
+			bad("mail.port", "must be from 1 to 65535, got %d", c.Mail.Port)
+		}
+		if c.Mail.TLS != "starttls" && c.Mail.TLS != "tls" && c.Mail.TLS != "none" {
+			bad("mail.tls", "must be starttls, tls or none, got %q", c.Mail.TLS)
+		}
+		if _, err := mail.ParseAddress(c.Mail.From); err != nil {
+			bad("mail.from", "must be an e-mail address, got %q", c.Mail.From)
+		}
+	}
+	for i, a := range c.Mail.Office {
+		if _, err := mail.ParseAddress(a); err != nil {
+			bad(fmt.Sprintf("mail.office[%d]", i), "must be an e-mail address, got %q", a)
+		}
 	}
 	if c.Exemptions.ClosureDays < 1 || c.Exemptions.ClosureDays > 365 {
 		bad("exemptions.closure_days", "must be from 1 to 365, got %d", c.Exemptions.ClosureDays)

@@ -169,6 +169,7 @@ type User struct {
 	AgencyID     *int64
 	OfficialID   *int64
 	Locale       string
+	Email        string
 	Active       bool
 	LastLoginAt  *time.Time
 	CreatedAt    time.Time

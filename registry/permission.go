@@ -59,6 +59,12 @@ const (
 	ResJustification  Resource = "justification"
 	ResGroupExemption Resource = "group_exemption"
 	ResDirective      Resource = "directive"
+	// ResFlag is the monitor's findings; decide is acknowledging them.
+	ResFlag Resource = "flag"
+	// ResReport is the weekly reports; a liaison sees their agency's cut.
+	ResReport Resource = "report"
+	// ResJob is the scheduled jobs and scans; create is running one now.
+	ResJob Resource = "job"
 )
 
 // Actor is who is acting: a signed-in user (or a system job), with what the
@@ -101,6 +107,12 @@ func (a Actor) Can(act Action, t Target) bool {
 		return act == ActionView
 	case RoleReviewer:
 		switch t.Resource {
+		case ResFlag:
+			return act == ActionView || act == ActionDecide
+		case ResReport:
+			return act == ActionView
+		case ResJob:
+			return act == ActionView || act == ActionCreate
 		case ResAgency, ResOfficial, ResAccount:
 			return act != ActionFile && act != ActionDecide
 		case ResJustification:
@@ -121,6 +133,8 @@ func (a Actor) Can(act Action, t Target) bool {
 			return act != ActionFile && act != ActionDecide && within(t.AgencyPath, a.AgencyPath)
 		case ResJustification:
 			return (act == ActionView || act == ActionFile) && within(t.AgencyPath, a.AgencyPath)
+		case ResFlag, ResReport:
+			return act == ActionView && within(t.AgencyPath, a.AgencyPath)
 		case ResUser:
 			return act == ActionView && t.UserID == a.UserID
 		}
@@ -128,8 +142,8 @@ func (a Actor) Can(act Action, t Target) bool {
 		switch t.Resource {
 		case ResAgency, ResPlatform, ResGroupExemption, ResDirective:
 			return act == ActionView
-		case ResJustification:
-			return (act == ActionView || act == ActionFile) && a.OfficialID != 0 && t.OfficialID == a.OfficialID
+		case ResJustification, ResFlag:
+			return (act == ActionView || (act == ActionFile && t.Resource == ResJustification)) && a.OfficialID != 0 && t.OfficialID == a.OfficialID
 		case ResOfficial:
 			return act == ActionView && a.OfficialID != 0 && t.OfficialID == a.OfficialID
 		case ResAccount:
@@ -158,11 +172,11 @@ func (a Actor) ScopeFor(r Resource) Scope {
 	}
 	switch a.Role {
 	case RoleLiaison:
-		if r == ResOfficial || r == ResAccount || r == ResJustification {
+		if r == ResOfficial || r == ResAccount || r == ResJustification || r == ResFlag || r == ResReport {
 			return Scope{AgencyPath: a.AgencyPath}
 		}
 	case RoleOfficial:
-		if r == ResOfficial || r == ResAccount || r == ResJustification {
+		if r == ResOfficial || r == ResAccount || r == ResJustification || r == ResFlag {
 			return Scope{OfficialID: a.OfficialID}
 		}
 	}

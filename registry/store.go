@@ -239,6 +239,14 @@ func (s *Store) Maintain(ctx context.Context) error {
 	return s.write.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;").Error
 }
 
+// Read is a reader connection for the monitor's set-based queries (inside a
+// write transaction: that transaction).
+func (s *Store) Read(ctx context.Context) *gorm.DB { return s.rdb(ctx) }
+
+// Write is the writer (inside Tx: the transaction), for the monitor's own
+// tables.
+func (s *Store) Write(ctx context.Context) *gorm.DB { return s.db(ctx) }
+
 // Backup writes a consistent copy of the database to path while the server
 // keeps running (VACUUM INTO reads one snapshot; writers are not blocked
 // for long since WAL readers do not block them).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -20,6 +21,7 @@ type UserInput struct {
 	AgencyID   int64
 	OfficialID int64
 	Locale     string
+	Email      string // where reports and reminders go; optional
 	Active     bool
 }
 
@@ -46,6 +48,12 @@ func (s *Store) checkUser(ctx context.Context, in *UserInput, creating bool) err
 	}
 	if in.Locale != "" && in.Locale != "fa" && in.Locale != "en" {
 		fe.add("locale", "error.choose")
+	}
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	if in.Email != "" {
+		if addr, err := mail.ParseAddress(in.Email); err != nil || addr.Address != in.Email || len(in.Email) > 254 {
+			fe.add("email", "error.email")
+		}
 	}
 	switch in.Role {
 	case RoleLiaison:
@@ -166,7 +174,7 @@ func (s *Store) CreateUser(ctx context.Context, a Actor, in UserInput) (*User, e
 		}
 		now := s.Now()
 		u = &User{Username: in.Username, PasswordHash: hash, Role: in.Role, AgencyID: idPtr(in.AgencyID), OfficialID: idPtr(in.OfficialID),
-			Locale: in.Locale, Active: in.Active, CreatedAt: now, UpdatedAt: now}
+			Locale: in.Locale, Email: in.Email, Active: in.Active, CreatedAt: now, UpdatedAt: now}
 		if err := s.db(ctx).Create(u).Error; err != nil {
 			return fmt.Errorf("create user: %w", err)
 		}
@@ -205,7 +213,7 @@ func (s *Store) UpdateUser(ctx context.Context, a Actor, id int64, in UserInput)
 			}
 		}
 		upd := map[string]any{"username": in.Username, "role": in.Role, "agency_id": idPtr(in.AgencyID), "official_id": idPtr(in.OfficialID),
-			"locale": in.Locale, "active": in.Active, "updated_at": s.Now()}
+			"locale": in.Locale, "email": in.Email, "active": in.Active, "updated_at": s.Now()}
 		if hash != "" {
 			upd["password_hash"] = hash
 		}
@@ -278,7 +286,7 @@ func (s *Store) SetPassword(ctx context.Context, a Actor, username, password str
 	if err != nil {
 		return err
 	}
-	in := UserInput{Username: u.Username, Password: password, Role: u.Role, AgencyID: ptrInt(u.AgencyID), OfficialID: ptrInt(u.OfficialID), Locale: u.Locale, Active: u.Active}
+	in := UserInput{Username: u.Username, Password: password, Role: u.Role, AgencyID: ptrInt(u.AgencyID), OfficialID: ptrInt(u.OfficialID), Locale: u.Locale, Email: u.Email, Active: u.Active}
 	_, err = s.UpdateUser(ctx, a, u.ID, in)
 	return err
 }
