@@ -222,6 +222,7 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, in AccountInput) (*A
 			return fmt.Errorf("create account: %w", err)
 		}
 		id = acc.ID
+		s.touch(ctx, acc.ID)
 		return s.record(ctx, a, "create", "account", acc.ID, accountAudit(acc))
 	})
 	if err != nil {
@@ -299,6 +300,7 @@ func (s *Store) UpdateAccount(ctx context.Context, a Actor, id int64, in Account
 		if err := s.db(ctx).Model(&Account{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return fmt.Errorf("update account: %w", err)
 		}
+		s.touch(ctx, id)
 		return s.record(ctx, a, "update", "account", id, diff(accountAudit(cur.Account), accountAudit(next)))
 	})
 	if err != nil {
@@ -320,6 +322,7 @@ func (s *Store) DeleteAccount(ctx context.Context, a Actor, id int64) error {
 		if err := s.db(ctx).Delete(&Account{}, id).Error; err != nil {
 			return fmt.Errorf("delete account: %w", err)
 		}
+		s.touch(ctx, id)
 		return s.record(ctx, a, "delete", "account", id, accountAudit(cur.Account))
 	})
 }

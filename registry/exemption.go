@@ -209,6 +209,7 @@ func (s *Store) RevokeExemption(ctx context.Context, a Actor, id int64, reason s
 		if err != nil {
 			return err
 		}
+		s.touch(ctx, cur.AccountID)
 		if err := s.notify(ctx, cur.AccountID, "revoked", "exemption", id); err != nil {
 			return err
 		}

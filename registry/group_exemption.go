@@ -213,6 +213,12 @@ func (s *Store) groupsInForce(ctx context.Context, t time.Time) ([]GroupExemptio
 	return groups, paths, nil
 }
 
+// GroupsInForce returns the group exemptions in force at t and the current
+// paths of the agencies their scopes name, for set-based coverage checks.
+func (s *Store) GroupsInForce(ctx context.Context, t time.Time) ([]GroupExemption, map[int64]string, error) {
+	return s.groupsInForce(ctx, t)
+}
+
 // Coverage says what covers an account at t.
 func (s *Store) Coverage(ctx context.Context, accountID int64, t time.Time) (Cover, error) {
 	f, err := s.facts(ctx, accountID)
@@ -332,6 +338,7 @@ func (s *Store) CreateGroupExemption(ctx context.Context, a Actor, in GroupExemp
 		if err := s.db(ctx).Create(g).Error; err != nil {
 			return fmt.Errorf("create group exemption: %w", err)
 		}
+		s.touchAll(ctx)
 		return s.record(ctx, a, "create", "group_exemption", g.ID, map[string]any{"title": g.Title, "legal_ref": g.LegalRef, "scope": in.Scope})
 	})
 	return g, err
@@ -359,6 +366,7 @@ func (s *Store) UpdateGroupExemption(ctx context.Context, a Actor, id int64, in 
 		if err := s.db(ctx).Model(&GroupExemption{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return fmt.Errorf("update group exemption: %w", err)
 		}
+		s.touchAll(ctx)
 		return s.record(ctx, a, "update", "group_exemption", id, diff(map[string]any{"title": cur.Title, "legal_ref": cur.LegalRef, "scope": cur.Scope},
 			map[string]any{"title": in.Title, "legal_ref": in.LegalRef, "scope": string(scope)}))
 	})
@@ -388,6 +396,7 @@ func (s *Store) RevokeGroupExemption(ctx context.Context, a Actor, id int64, rea
 		if err := s.db(ctx).Model(&GroupExemption{}).Where("id = ?", id).Updates(map[string]any{"revoked_at": s.Now(), "revoke_reason": reason}).Error; err != nil {
 			return fmt.Errorf("revoke group exemption: %w", err)
 		}
+		s.touchAll(ctx)
 		return s.record(ctx, a, "revoke", "group_exemption", id, map[string]any{"reason": reason})
 	})
 	if err != nil {

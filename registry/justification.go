@@ -527,6 +527,7 @@ func (s *Store) move(ctx context.Context, a Actor, cur *JustificationView, in Tr
 		}
 		change["closure_deadline"] = deadline.Format(time.DateOnly)
 	}
+	s.touch(ctx, cur.AccountID)
 	if notify != "" {
 		if err := s.notify(ctx, cur.AccountID, notify, "justification", cur.ID); err != nil {
 			return err

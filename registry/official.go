@@ -269,6 +269,11 @@ func (s *Store) UpdateOfficial(ctx context.Context, a Actor, id int64, in Offici
 				return fmt.Errorf("move official's accounts: %w", err)
 			}
 		}
+		var held []int64
+		if err := s.db(ctx).Model(&Account{}).Where("official_id = ?", id).Pluck("id", &held).Error; err != nil {
+			return fmt.Errorf("update official: %w", err)
+		}
+		s.touch(ctx, held...)
 		before := officialAudit(OfficialInput{AgencyID: cur.AgencyID, Name: cur.Name, Position: cur.Position, Rank: cur.Rank, Serving: cur.Serving,
 			TermStart: cur.TermStart, TermEnd: cur.TermEnd, Email: cur.Email, Phone: cur.Phone, EmployeeCode: cur.EmployeeCode})
 		return s.record(ctx, a, "update", "official", id, diff(before, officialAudit(in)))

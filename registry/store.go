@@ -46,6 +46,7 @@ type Store struct {
 	// counts caches dashboard figures by scope (see Counts).
 	counts sync.Map
 	rules  Rules
+	hook   ChangeHook
 }
 
 const driverName = "sqlite3_hozur"
@@ -166,18 +167,53 @@ func (s *Store) WriterDB() (*sql.DB, error) { return s.write.DB() }
 
 type txKey struct{}
 
+type touchedKey struct{}
+
+// touched collects, during a transaction, the accounts whose compliance the
+// write may change.
+type touched struct {
+	ids []int64
+	all bool
+}
+
+// ChangeHook is told, after a write commits, which accounts it touched (all
+// true: too many to list, e.g. a group exemption changed).
+type ChangeHook func(ctx context.Context, accountIDs []int64, all bool)
+
+// SetChangeHook registers the function told of committed changes; the
+// monitor uses it to re-evaluate the rules for the holders at once.
+func (s *Store) SetChangeHook(h ChangeHook) { s.hook = h }
+
+// touch records accounts the current write changes.
+func (s *Store) touch(ctx context.Context, ids ...int64) {
+	if t, ok := ctx.Value(touchedKey{}).(*touched); ok {
+		t.ids = append(t.ids, ids...)
+	}
+}
+
+// touchAll records that the current write may change any account.
+func (s *Store) touchAll(ctx context.Context) {
+	if t, ok := ctx.Value(touchedKey{}).(*touched); ok {
+		t.all = true
+	}
+}
+
 // Tx runs fn in one immediate write transaction. A Tx inside a Tx joins the
 // outer one, so domain functions compose into one atomic write.
 func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return fn(ctx)
 	}
+	t := &touched{}
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), touchedKey{}, t))
 	})
 	if err == nil {
 		// Whatever changed, the dashboard figures count afresh.
 		s.counts.Clear()
+		if s.hook != nil && (len(t.ids) > 0 || t.all) {
+			s.hook(context.WithoutCancel(ctx), t.ids, t.all)
+		}
 	}
 	return err
 }

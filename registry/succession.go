@@ -92,6 +92,11 @@ func (s *Store) LeaveOffice(ctx context.Context, a Actor, officialID int64, in L
 				}
 			}
 		}
+		var held []int64
+		if err := s.db(ctx).Model(&Account{}).Where("official_id IN ?", []int64{officialID, in.SuccessorID}).Pluck("id", &held).Error; err != nil {
+			return fmt.Errorf("leave office: %w", err)
+		}
+		s.touch(ctx, held...)
 		return s.record(ctx, a, "leave_office", "official", officialID, map[string]any{"left_on": datePtr(in.LeftOn),
 			"successor_id": in.SuccessorID, "accounts_handed_over": moved})
 	})

@@ -1,0 +1,168 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"hozur/registry"
+)
+
+// Scan evaluates every rule over the whole registry at now, reconciles the
+// flags in one transaction (open the new, touch the still-true, resolve the
+// gone) and records the scan. Two scans over unchanged data open and
+// resolve nothing.
+func (m *Monitor) Scan(ctx context.Context, now time.Time, trigger string, progress func(done, total int)) (Scan, error) {
+	m.scanMu.Lock()
+	defer m.scanMu.Unlock()
+	now = now.UTC().Truncate(time.Second)
+	sc := Scan{Trigger: trigger, StartedAt: now}
+	if err := m.store.Write(ctx).Create(&sc).Error; err != nil {
+		return sc, fmt.Errorf("scan: %w", err)
+	}
+	found, evaluated, err := m.evaluate(ctx, now, nil, progress)
+	if err == nil {
+		sc.Evaluated = evaluated
+		err = m.reconcile(ctx, now, nil, found, &sc)
+	}
+	finished := m.store.Now()
+	sc.FinishedAt = &finished
+	if err != nil {
+		sc.Error = err.Error()
+	}
+	if uerr := m.store.Write(ctx).Model(&Scan{}).Where("id = ?", sc.ID).Updates(map[string]any{"finished_at": finished, "evaluated": sc.Evaluated,
+		"opened": sc.Opened, "resolved": sc.Resolved, "open_total": sc.OpenTotal, "error": sc.Error}).Error; uerr != nil && err == nil {
+		err = fmt.Errorf("scan: %w", uerr)
+	}
+	return sc, err
+}
+
+// RescanAccounts re-evaluates the rules for some accounts, their holders
+// and their justifications, right after a write, so the pages are current
+// without waiting for the night's scan. It records no scan row.
+func (m *Monitor) RescanAccounts(ctx context.Context, now time.Time, accountIDs []int64) error {
+	if len(accountIDs) == 0 {
+		return nil
+	}
+	m.scanMu.Lock()
+	defer m.scanMu.Unlock()
+	now = now.UTC().Truncate(time.Second)
+	u := &universe{accounts: accountIDs}
+	// The holders of these accounts: their other accounts decide presence.
+	db := m.store.Read(ctx)
+	if err := db.Table("accounts").Where("id IN ? AND official_id IS NOT NULL", accountIDs).Distinct().Pluck("official_id", &u.officials).Error; err != nil {
+		return fmt.Errorf("rescan: %w", err)
+	}
+	if err := db.Table("accounts").Where("id IN ? AND official_id IS NULL", accountIDs).Distinct().Pluck("agency_id", &u.agencies).Error; err != nil {
+		return fmt.Errorf("rescan: %w", err)
+	}
+	// An official's presence counts once their accounts moved in or out.
+	var held []int64
+	if err := m.store.Read(ctx).Table("flags").Where("resolved_at IS NULL AND subject_type = ? AND subject_id IN ?", SubjectAccount, accountIDs).
+		Where("official_id IS NOT NULL").Distinct().Pluck("official_id", &held).Error; err != nil {
+		return fmt.Errorf("rescan: %w", err)
+	}
+	u.officials = append(u.officials, held...)
+	found, _, err := m.evaluate(ctx, now, u, nil)
+	if err != nil {
+		return err
+	}
+	return m.reconcile(ctx, now, u, found, &Scan{})
+}
+
+// reconcile brings the unresolved flags of the universe in line with the
+// findings, in one transaction.
+func (m *Monitor) reconcile(ctx context.Context, now time.Time, u *universe, found map[string]finding, sc *Scan) error {
+	return m.store.Tx(ctx, func(ctx context.Context) error {
+		db := m.store.Write(ctx)
+		var open []Flag
+		q := db.Select("id, rule, severity, subject_type, subject_id, args, account_id, official_id, agency_id").Where("resolved_at IS NULL")
+		if !u.full() {
+			q = q.Where(`(subject_type = ? AND subject_id IN ?) OR (subject_type = ? AND subject_id IN ?) OR (subject_type = ? AND subject_id IN ?)
+ OR (subject_type = ? AND account_id IN ?)`, SubjectAccount, u.accounts, SubjectOfficial, orEmpty(u.officials),
+				SubjectAgency, orEmpty(u.agencies), SubjectJustification, u.accounts)
+		}
+		if err := q.Find(&open).Error; err != nil {
+			return fmt.Errorf("reconcile: %w", err)
+		}
+		var resolve, seen []int64
+		for _, f := range open {
+			k := f.Rule + "|" + f.SubjectType + "|" + fmt.Sprint(f.SubjectID)
+			nf, still := found[k]
+			if !still {
+				resolve = append(resolve, f.ID)
+				continue
+			}
+			delete(found, k)
+			seen = append(seen, f.ID)
+			if nf.Severity != f.Severity || nf.Args != f.Args || nf.AgencyID != f.AgencyID {
+				if err := db.Model(&Flag{}).Where("id = ?", f.ID).Updates(map[string]any{"severity": nf.Severity, "args": nf.Args,
+					"agency_id": nf.AgencyID, "official_id": nf.OfficialID}).Error; err != nil {
+					return fmt.Errorf("reconcile: %w", err)
+				}
+			}
+		}
+		for _, ids := range chunks(resolve, 500) {
+			if err := db.Model(&Flag{}).Where("id IN ?", ids).Updates(map[string]any{"status": FlagResolved, "resolved_at": now}).Error; err != nil {
+				return fmt.Errorf("reconcile: %w", err)
+			}
+		}
+		if u.full() {
+			if err := db.Model(&Flag{}).Where("resolved_at IS NULL").Update("last_seen_at", now).Error; err != nil {
+				return fmt.Errorf("reconcile: %w", err)
+			}
+		} else {
+			for _, ids := range chunks(seen, 500) {
+				if err := db.Model(&Flag{}).Where("id IN ?", ids).Update("last_seen_at", now).Error; err != nil {
+					return fmt.Errorf("reconcile: %w", err)
+				}
+			}
+		}
+		fresh := make([]Flag, 0, len(found))
+		for _, f := range found {
+			fresh = append(fresh, Flag{Rule: f.Rule, Severity: f.Severity, SubjectType: f.SubjectType, SubjectID: f.SubjectID, AccountID: f.AccountID,
+				OfficialID: f.OfficialID, AgencyID: f.AgencyID, Args: f.Args, Status: FlagOpen, OpenedAt: now, LastSeenAt: now})
+		}
+		if len(fresh) > 0 {
+			if err := db.Session(&gorm.Session{CreateBatchSize: 500}).Create(&fresh).Error; err != nil {
+				return fmt.Errorf("reconcile: %w", err)
+			}
+		}
+		sc.Opened, sc.Resolved = int64(len(fresh)), int64(len(resolve))
+		return db.Model(&Flag{}).Where("resolved_at IS NULL").Count(&sc.OpenTotal).Error
+	})
+}
+
+func chunks(ids []int64, n int) [][]int64 {
+	var out [][]int64
+	for len(ids) > n {
+		out = append(out, ids[:n])
+		ids = ids[n:]
+	}
+	if len(ids) > 0 {
+		out = append(out, ids)
+	}
+	return out
+}
+
+// OnChange is the registry's change hook: the holders of the touched
+// accounts are re-evaluated at once; a change that may touch any account
+// (a group exemption) starts a full scan in the background.
+func (m *Monitor) OnChange(ctx context.Context, accountIDs []int64, all bool) {
+	now := m.store.Now()
+	if all {
+		go func() {
+			if _, err := m.Scan(context.WithoutCancel(ctx), now, "write", nil); err != nil {
+				m.log.Error("scan after a change", "error", err)
+			}
+		}()
+		return
+	}
+	if err := m.RescanAccounts(ctx, now, accountIDs); err != nil {
+		m.log.Error("rescan after a write", "error", err)
+	}
+}
+
+var _ registry.ChangeHook = (*Monitor)(nil).OnChange
