@@ -78,18 +78,31 @@ func (m *Monitor) reconcile(ctx context.Context, now time.Time, u *universe, fou
 	return m.store.Tx(ctx, func(ctx context.Context) error {
 		db := m.store.Write(ctx)
 		var open []Flag
-		q := db.Select("id, rule, severity, subject_type, subject_id, args, account_id, official_id, agency_id").Where("resolved_at IS NULL")
+		q := db.Model(&Flag{}).Select("id, rule, severity, subject_type, subject_id, args, agency_id").Where("resolved_at IS NULL")
 		if !u.full() {
 			q = q.Where(`(subject_type = ? AND subject_id IN ?) OR (subject_type = ? AND subject_id IN ?) OR (subject_type = ? AND subject_id IN ?)
  OR (subject_type = ? AND account_id IN ?)`, SubjectAccount, u.accounts, SubjectOfficial, orEmpty(u.officials),
 				SubjectAgency, orEmpty(u.agencies), SubjectJustification, u.accounts)
 		}
-		if err := q.Find(&open).Error; err != nil {
+		rs, err := q.Rows()
+		if err != nil {
+			return fmt.Errorf("reconcile: %w", err)
+		}
+		for rs.Next() {
+			var f Flag
+			if err := rs.Scan(&f.ID, &f.Rule, &f.Severity, &f.SubjectType, &f.SubjectID, &f.Args, &f.AgencyID); err != nil {
+				_ = rs.Close()
+				return fmt.Errorf("reconcile: %w", err)
+			}
+			open = append(open, f)
+		}
+		_ = rs.Close()
+		if err := rs.Err(); err != nil {
 			return fmt.Errorf("reconcile: %w", err)
 		}
 		var resolve, seen []int64
 		for _, f := range open {
-			k := f.Rule + "|" + f.SubjectType + "|" + fmt.Sprint(f.SubjectID)
+			k := finding{Rule: f.Rule, SubjectType: f.SubjectType, SubjectID: f.SubjectID}.key()
 			nf, still := found[k]
 			if !still {
 				resolve = append(resolve, f.ID)
@@ -131,6 +144,10 @@ func (m *Monitor) reconcile(ctx context.Context, now time.Time, u *universe, fou
 			}
 		}
 		sc.Opened, sc.Resolved = int64(len(fresh)), int64(len(resolve))
+		if u.full() {
+			sc.OpenTotal = int64(len(open)-len(resolve)) + sc.Opened
+			return nil
+		}
 		return db.Model(&Flag{}).Where("resolved_at IS NULL").Count(&sc.OpenTotal).Error
 	})
 }
