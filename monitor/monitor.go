@@ -6,6 +6,7 @@ package monitor
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hozur/config"
@@ -42,6 +43,8 @@ type Monitor struct {
 	// scanMu keeps scans (full or for one holder) from interleaving their
 	// reconciliations.
 	scanMu sync.Mutex
+	// mailer sends e-mail; nil while e-mail is off.
+	mailer atomic.Pointer[Mailer]
 }
 
 // New makes a monitor.

@@ -166,15 +166,20 @@ func (r *resolved) target() Target {
 	return t
 }
 
-func (s *Store) duplicateAccount(ctx context.Context, platformID int64, handle string, self int64) error {
+func (s *Store) duplicateAccount(ctx context.Context, a Actor, platformID int64, handle string, self int64) error {
 	var id int64
 	if err := s.db(ctx).Model(&Account{}).Select("id").Where("platform_id = ? AND handle = ? AND id <> ?", platformID, handle, self).Limit(1).Scan(&id).Error; err != nil {
 		return fmt.Errorf("check duplicate account: %w", err)
 	}
-	if id != 0 {
+	if id == 0 {
+		return nil
+	}
+	// The refusal is owed to everyone; the record's number only to those
+	// who may see it (another agency's personal account stays private).
+	if v, err := s.account(ctx, id); err == nil && a.Can(ActionView, accountTarget(v)) {
 		return &ConflictError{Key: "account.duplicate", Field: "url", Args: map[string]any{"ID": id}}
 	}
-	return nil
+	return &ConflictError{Key: "account.duplicate_hidden", Field: "url"}
 }
 
 // CreateAccount declares an account. The same account (platform and
@@ -196,7 +201,7 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, in AccountInput) (*A
 		if !a.Can(ActionCreate, r.target()) {
 			return ErrForbidden
 		}
-		if err := s.duplicateAccount(ctx, r.platform.ID, r.acct.Handle, 0); err != nil {
+		if err := s.duplicateAccount(ctx, a, r.platform.ID, r.acct.Handle, 0); err != nil {
 			return err
 		}
 		now := s.Now()
@@ -266,8 +271,20 @@ func (s *Store) UpdateAccount(ctx context.Context, a Actor, id int64, in Account
 		if !a.Can(ActionUpdate, r.target()) {
 			return ErrForbidden
 		}
-		if err := s.duplicateAccount(ctx, r.platform.ID, r.acct.Handle, id); err != nil {
+		if err := s.duplicateAccount(ctx, a, r.platform.ID, r.acct.Handle, id); err != nil {
 			return err
+		}
+		if r.platform.ID != cur.PlatformID || r.acct.Handle != cur.Handle {
+			// Another handle is another account: what the office verified
+			// and exempted stays with the old one.
+			if n, err := s.workflowRecords(ctx, id); err != nil {
+				return err
+			} else if n > 0 {
+				return &ConflictError{Key: "account.handle_locked", Field: "url"}
+			}
+			if !canVerify(a) {
+				in.Verification = VerificationUnverified
+			}
 		}
 		now := s.Now()
 		next := cur.Account
@@ -281,6 +298,8 @@ func (s *Store) UpdateAccount(ctx context.Context, a Actor, id int64, in Account
 				next.Source = in.Source
 			}
 			next.Verification = in.Verification
+		} else if in.Verification == VerificationUnverified && next.Handle != cur.Handle {
+			next.Verification, next.VerifiedAt = VerificationUnverified, nil
 		}
 		if next.Verification == VerificationVerified && cur.Verification != VerificationVerified {
 			next.VerifiedAt = &now
@@ -319,12 +338,29 @@ func (s *Store) DeleteAccount(ctx context.Context, a Actor, id int64) error {
 		if !a.Can(ActionDelete, accountTarget(cur)) {
 			return ErrForbidden
 		}
+		// An account with a justification, an exemption or a closure
+		// deadline is on the record: it is closed, not deleted.
+		if n, err := s.workflowRecords(ctx, id); err != nil {
+			return err
+		} else if n > 0 || cur.ClosureDeadline != nil {
+			return &ConflictError{Key: "account.in_use_workflow"}
+		}
 		if err := s.db(ctx).Delete(&Account{}, id).Error; err != nil {
 			return fmt.Errorf("delete account: %w", err)
 		}
 		s.touch(ctx, id)
 		return s.record(ctx, a, "delete", "account", id, accountAudit(cur.Account))
 	})
+}
+
+// workflowRecords counts an account's justifications and exemptions.
+func (s *Store) workflowRecords(ctx context.Context, id int64) (int64, error) {
+	var n int64
+	err := s.db(ctx).Raw("SELECT (SELECT COUNT(*) FROM justifications WHERE account_id = ?) + (SELECT COUNT(*) FROM exemptions WHERE account_id = ?)", id, id).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("account records: %w", err)
+	}
+	return n, nil
 }
 
 func accountTarget(v *AccountView) Target {
@@ -339,7 +375,10 @@ const accountColumns = `accounts.*, platforms.code AS platform_code, platforms.n
 platforms.origin AS origin, agencies.name AS agency_name, agencies.name_en AS agency_name_en, agencies.path AS agency_path,
 COALESCE(officials.name, '') AS official_name, COALESCE(officials.serving, 1) AS official_serving`
 
-const accountJoins = `JOIN platforms ON platforms.id = accounts.platform_id JOIN agencies ON agencies.id = accounts.agency_id
+// accountJoins: CROSS JOIN tells SQLite to keep accounts as the outer loop,
+// so "newest first" walks the accounts index; left to itself it scanned the
+// 15 platforms first and sorted a million rows (6.8 s against 0.4 ms).
+const accountJoins = `CROSS JOIN platforms ON platforms.id = accounts.platform_id CROSS JOIN agencies ON agencies.id = accounts.agency_id
 LEFT JOIN officials ON officials.id = accounts.official_id`
 
 func (s *Store) account(ctx context.Context, id int64) (*AccountView, error) {

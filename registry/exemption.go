@@ -107,8 +107,8 @@ type ExemptionView struct {
 const exemptionColumns = `exemptions.*, accounts.display AS account_display, platforms.code AS platform_code, agencies.path AS agency_path,
 agencies.name AS agency_name, accounts.official_id AS official_id, COALESCE(officials.name, '') AS official_name`
 
-const exemptionJoins = `JOIN accounts ON accounts.id = exemptions.account_id JOIN platforms ON platforms.id = accounts.platform_id
-JOIN agencies ON agencies.id = accounts.agency_id LEFT JOIN officials ON officials.id = accounts.official_id`
+const exemptionJoins = `CROSS JOIN accounts ON accounts.id = exemptions.account_id CROSS JOIN platforms ON platforms.id = accounts.platform_id
+CROSS JOIN agencies ON agencies.id = accounts.agency_id LEFT JOIN officials ON officials.id = accounts.official_id`
 
 func (v *ExemptionView) target() Target {
 	return Target{Resource: ResJustification, AgencyPath: v.AgencyPath, OfficialID: derefInt(v.OfficialID)}
@@ -139,10 +139,11 @@ func (s *Store) Exemptions(ctx context.Context, a Actor, f ExemptionFilter, p Pa
 		q = q.Where("exemptions.account_id = ?", f.AccountID)
 	}
 	if f.ValidAt != nil {
-		// Coarse in SQL (a day's margin either side), exact in Go below.
+		// Exact: valid until the midnight after the last day, which is
+		// 24 hours after that day's start (Iran keeps no summer time).
 		at := f.ValidAt.UTC()
-		q = q.Where("exemptions.valid_from <= ? AND exemptions.valid_until >= ? AND (exemptions.revoked_at IS NULL OR exemptions.revoked_at > ?)",
-			at.AddDate(0, 0, 1), at.AddDate(0, 0, -2), at)
+		q = q.Where("exemptions.valid_from <= ? AND exemptions.valid_until > ? AND (exemptions.revoked_at IS NULL OR exemptions.revoked_at > ?)",
+			at, at.Add(-24*time.Hour), at)
 	}
 	if f.EndsBy != nil {
 		q = q.Where("exemptions.revoked_at IS NULL AND exemptions.valid_until <= ?", f.EndsBy.UTC())
@@ -153,15 +154,6 @@ func (s *Store) Exemptions(ctx context.Context, a Actor, f ExemptionFilter, p Pa
 	}
 	if err := q.Scan(&res.Items).Error; err != nil {
 		return res, fmt.Errorf("list exemptions: %w", err)
-	}
-	if f.ValidAt != nil {
-		kept := res.Items[:0]
-		for _, e := range res.Items {
-			if e.ValidAt(*f.ValidAt, s.rules.Location) {
-				kept = append(kept, e)
-			}
-		}
-		res.Items = kept
 	}
 	res.Items, res.Next = trim(res.Items, p, func(x ExemptionView) string { return encodeCursor(nil, x.ID) })
 	return res, nil
@@ -202,7 +194,10 @@ func (s *Store) RevokeExemption(ctx context.Context, a Actor, id int64, reason s
 			return &ValidationError{Fields: map[string]string{"reason": "exemption.reason_required"}}
 		}
 		now := s.Now()
-		if err := s.db(ctx).Model(&Exemption{}).Where("id = ?", id).Updates(map[string]any{"revoked_at": now, "revoked_by": idPtr(a.UserID), "revoke_reason": reason}).Error; err != nil {
+		// A renewal already granted to follow it goes too: revoking means
+		// the account is no longer exempt.
+		if err := s.db(ctx).Model(&Exemption{}).Where("(id = ? OR (account_id = ? AND valid_from > ?)) AND revoked_at IS NULL", id, cur.AccountID, cur.ValidFrom).
+			Updates(map[string]any{"revoked_at": now, "revoked_by": idPtr(a.UserID), "revoke_reason": reason}).Error; err != nil {
 			return fmt.Errorf("revoke exemption: %w", err)
 		}
 		deadline, err := s.setClosureDeadline(ctx, cur.AccountID)

@@ -137,8 +137,8 @@ platforms.code AS platform_code, platforms.name AS platform_name, platforms.name
 accounts.agency_id AS agency_id, agencies.name AS agency_name, agencies.name_en AS agency_name_en, agencies.path AS agency_path,
 accounts.official_id AS official_id, COALESCE(officials.name, '') AS official_name, COALESCE(users.username, '') AS filed_by_name`
 
-const justificationJoins = `JOIN accounts ON accounts.id = justifications.account_id JOIN platforms ON platforms.id = accounts.platform_id
-JOIN agencies ON agencies.id = accounts.agency_id LEFT JOIN officials ON officials.id = accounts.official_id
+const justificationJoins = `CROSS JOIN accounts ON accounts.id = justifications.account_id CROSS JOIN platforms ON platforms.id = accounts.platform_id
+CROSS JOIN agencies ON agencies.id = accounts.agency_id LEFT JOIN officials ON officials.id = accounts.official_id
 LEFT JOIN users ON users.id = justifications.filed_by`
 
 func (v *JustificationView) target() Target {
@@ -508,6 +508,7 @@ func (s *Store) move(ctx context.Context, a Actor, cur *JustificationView, in Tr
 	}
 	switch in.To {
 	case StateApproved:
+		ex.DecidedBy = idPtr(a.UserID)
 		if err := s.db(ctx).Create(ex).Error; err != nil {
 			return fmt.Errorf("create exemption: %w", err)
 		}
@@ -539,7 +540,15 @@ func (s *Store) move(ctx context.Context, a Actor, cur *JustificationView, in Tr
 // setClosureDeadline gives the account the configured days to close, unless
 // an earlier deadline already runs.
 func (s *Store) setClosureDeadline(ctx context.Context, accountID int64) (time.Time, error) {
-	deadline := s.Day(s.Now()).AddDate(0, 0, s.rules.ClosureDays)
+	start := s.Day(s.Now())
+	// A refused renewal: the days to close start when the current cover
+	// ends, not while it still runs.
+	if cur, err := s.validExemption(ctx, accountID, s.Now()); err != nil {
+		return start, err
+	} else if cur != nil {
+		start = dayAfter(cur.ValidUntil, s.rules.Location)
+	}
+	deadline := start.AddDate(0, 0, s.rules.ClosureDays)
 	var acc Account
 	if err := s.db(ctx).Select("closure_deadline").Where("id = ?", accountID).Take(&acc).Error; err != nil {
 		return deadline, fmt.Errorf("closure deadline: %w", err)

@@ -439,3 +439,49 @@ func TestCoveragesMatchCoverage(t *testing.T) {
 		t.Errorf("covers %+v", many)
 	}
 }
+
+func TestSuccessorNamedLater(t *testing.T) {
+	f := newFlow(t)
+	left := f.c.t
+	must[*OfficialView](t)(f.s.LeaveOffice(ctxb(), System, f.world.official.ID, LeaveInput{LeftOn: &left}))
+	if a := must[*AccountView](t)(f.s.Account(ctxb(), System, f.acct.ID)); !a.Orphaned() {
+		t.Fatal("not orphaned")
+	}
+	succ := must[*OfficialView](t)(f.s.CreateOfficial(ctxb(), System, OfficialInput{AgencyID: f.sub.ID, Name: "نرگس کریمی", Position: "مدیرکل", Rank: 3, Serving: true}))
+	must[*OfficialView](t)(f.s.LeaveOffice(ctxb(), System, f.world.official.ID, LeaveInput{SuccessorID: succ.ID}))
+	a := must[*AccountView](t)(f.s.Account(ctxb(), System, f.acct.ID))
+	if a.OfficialID == nil || *a.OfficialID != succ.ID || a.Orphaned() {
+		t.Errorf("office account after naming a successor: holder %v orphaned %v", a.OfficialID, a.Orphaned())
+	}
+}
+
+func TestDeleteAndRehandleGuarded(t *testing.T) {
+	f := newFlow(t)
+	j := f.file(t, f.official, f.acct.ID)
+	var ce *ConflictError
+	if err := f.s.DeleteAccount(ctxb(), System, f.acct.ID); !errors.As(err, &ce) || ce.Key != "account.in_use_workflow" {
+		t.Errorf("delete with a justification: %v", err)
+	}
+	_, err := f.s.UpdateAccount(ctxb(), f.official, f.acct.ID, AccountInput{URL: "x.com/someone_else", Capacity: CapacityOffice})
+	if !errors.As(err, &ce) || ce.Key != "account.handle_locked" {
+		t.Errorf("new handle with a justification: %v", err)
+	}
+	must[*JustificationView](t)(f.s.UpdateJustification(ctxb(), f.official, j.ID, JustificationInput{Grounds: "other", Statement: "x"}))
+	// Without workflow records, a new handle by the official loses the
+	// office's verification.
+	must[*AccountView](t)(f.s.UpdateAccount(ctxb(), f.reviewer, f.domestic.ID, AccountInput{URL: f.domestic.URL, Capacity: CapacityOffice, OfficialID: f.world.official.ID, Verification: VerificationVerified}))
+	moved := must[*AccountView](t)(f.s.UpdateAccount(ctxb(), f.official, f.domestic.ID, AccountInput{URL: "eitaa.com/another_handle", Capacity: CapacityOffice}))
+	if moved.Verification != VerificationUnverified || moved.VerifiedAt != nil {
+		t.Errorf("verification kept across a new handle: %q %v", moved.Verification, moved.VerifiedAt)
+	}
+	// The duplicate refusal names the record only to those who may see it.
+	other := must[*AccountView](t)(f.s.CreateAccount(ctxb(), System, AccountInput{URL: "x.com/oil_min", Capacity: CapacityInstitutional, AgencyID: f.b.ID}))
+	_, err = f.s.CreateAccount(ctxb(), f.official, AccountInput{URL: "x.com/oil_min", Capacity: CapacityPersonal})
+	if !errors.As(err, &ce) || ce.Key != "account.duplicate_hidden" || ce.Args["ID"] != nil {
+		t.Errorf("duplicate of a hidden record: %v %+v", err, ce)
+	}
+	_, err = f.s.CreateAccount(ctxb(), f.reviewer, AccountInput{URL: "x.com/oil_min", Capacity: CapacityInstitutional, AgencyID: f.b.ID})
+	if !errors.As(err, &ce) || ce.Args["ID"] != other.ID {
+		t.Errorf("duplicate for a reviewer: %v", err)
+	}
+}

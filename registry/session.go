@@ -35,14 +35,34 @@ func (s *Store) Login(ctx context.Context, pol LoginPolicy, username, password, 
 	username = strings.ToLower(strings.TrimSpace(username))
 	now := s.Now()
 	since := now.Add(-pol.Window)
-	var byUser, byIP int64
-	if err := s.rdb(ctx).Model(&loginFailure{}).Where("username = ? AND at > ?", username, since).Count(&byUser).Error; err != nil {
+	// Count and book the attempt in one write transaction, before the
+	// password is checked: parallel attempts queue on the writer and each
+	// sees the ones before it. A success takes its booking back.
+	var attempt loginFailure
+	limited := false
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		var byUser, byIP int64
+		if err := s.db(ctx).Model(&loginFailure{}).Where("username = ? AND at > ?", username, since).Count(&byUser).Error; err != nil {
+			return err
+		}
+		if err := s.db(ctx).Model(&loginFailure{}).Where("ip = ? AND at > ?", ip, since).Count(&byIP).Error; err != nil {
+			return err
+		}
+		if byUser >= int64(pol.MaxAttempts) || byIP >= int64(pol.MaxAttempts*ipAttemptFactor) {
+			limited = true
+			return nil
+		}
+		attempt = loginFailure{Username: username, IP: ip, At: now}
+		if err := s.db(ctx).Create(&attempt).Error; err != nil {
+			return err
+		}
+		// Old failures are of no use; drop them as we go.
+		return s.db(ctx).Where("at < ?", now.Add(-24*time.Hour)).Delete(&loginFailure{}).Error
+	})
+	if err != nil {
 		return "", nil, nil, fmt.Errorf("login: %w", err)
 	}
-	if err := s.rdb(ctx).Model(&loginFailure{}).Where("ip = ? AND at > ?", ip, since).Count(&byIP).Error; err != nil {
-		return "", nil, nil, fmt.Errorf("login: %w", err)
-	}
-	if byUser >= int64(pol.MaxAttempts) || byIP >= int64(pol.MaxAttempts*ipAttemptFactor) {
+	if limited {
 		return "", nil, nil, ErrRateLimited
 	}
 	u, err := s.UserByUsername(ctx, username)
@@ -57,16 +77,6 @@ func (s *Store) Login(ctx context.Context, pol LoginPolicy, username, password, 
 		ok = ok && u.Active
 	}
 	if !ok {
-		err := s.Tx(ctx, func(ctx context.Context) error {
-			if err := s.db(ctx).Create(&loginFailure{Username: username, IP: ip, At: now}).Error; err != nil {
-				return err
-			}
-			// Old failures are of no use; drop them as we go.
-			return s.db(ctx).Where("at < ?", now.Add(-24*time.Hour)).Delete(&loginFailure{}).Error
-		})
-		if err != nil {
-			return "", nil, nil, fmt.Errorf("login: %w", err)
-		}
 		return "", nil, nil, ErrUnauthenticated
 	}
 	raw := RandomToken(32)

@@ -161,3 +161,26 @@ func TestEnsureAdminAndLastAdmin(t *testing.T) {
 		t.Errorf("demoting the last admin: %v", err)
 	}
 }
+
+func TestLoginLimitHoldsUnderConcurrency(t *testing.T) {
+	s := openTest(t, nil)
+	must[*User](t)(s.CreateUser(ctxb(), System, UserInput{Username: "sara", Password: "a long password", Role: RoleReviewer, Active: true}))
+	errs := make(chan error, 12)
+	for range 12 {
+		go func() {
+			_, _, _, err := s.Login(ctxb(), testPolicy, "sara", "wrong", "10.0.0.1")
+			errs <- err
+		}()
+	}
+	checked := 0
+	for range 12 {
+		if err := <-errs; errors.Is(err, ErrUnauthenticated) {
+			checked++
+		} else if !errors.Is(err, ErrRateLimited) {
+			t.Fatal(err)
+		}
+	}
+	if checked != testPolicy.MaxAttempts {
+		t.Errorf("%d passwords were checked in parallel, want at most %d", checked, testPolicy.MaxAttempts)
+	}
+}

@@ -38,7 +38,13 @@ func (s *Store) LeaveOffice(ctx context.Context, a Actor, officialID int64, in L
 			return ErrForbidden
 		}
 		fe := fieldErrors{}
-		if !cur.Serving {
+		// Someone who left with no successor may be given one later: their
+		// orphaned office accounts are handed over then.
+		late := !cur.Serving && cur.SuccessorID == nil && in.SuccessorID != 0
+		if late && in.LeftOn == nil {
+			in.LeftOn = cur.TermEnd
+		}
+		if !cur.Serving && !late {
 			fe.add("left_on", "succession.not_serving")
 		}
 		if in.LeftOn == nil {

@@ -225,8 +225,8 @@ func (s *Store) UpdateUser(ctx context.Context, a Actor, id int64, in UserInput)
 				return fmt.Errorf("end sessions: %w", err)
 			}
 		}
-		before := map[string]any{"username": cur.Username, "role": cur.Role, "agency_id": ptrVal(cur.AgencyID), "official_id": ptrVal(cur.OfficialID), "active": cur.Active, "locale": cur.Locale}
-		after := map[string]any{"username": in.Username, "role": in.Role, "agency_id": ptrVal(idPtr(in.AgencyID)), "official_id": ptrVal(idPtr(in.OfficialID)), "active": in.Active, "locale": in.Locale}
+		before := map[string]any{"username": cur.Username, "role": cur.Role, "agency_id": ptrVal(cur.AgencyID), "official_id": ptrVal(cur.OfficialID), "active": cur.Active, "locale": cur.Locale, "email": cur.Email}
+		after := map[string]any{"username": in.Username, "role": in.Role, "agency_id": ptrVal(idPtr(in.AgencyID)), "official_id": ptrVal(idPtr(in.OfficialID)), "active": in.Active, "locale": in.Locale, "email": in.Email}
 		ch := diff(before, after)
 		if hash != "" {
 			ch["password"] = [2]any{"", "changed"}

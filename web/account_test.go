@@ -80,3 +80,21 @@ func TestAccountPages(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/accounts?q=x":        "/accounts?q=x",
+		"":                     "/",
+		"https://evil.example": "/",
+		"//evil.example":       "/",
+		"/\\evil.example":      "/",
+		"/\t/evil.example":     "/",
+		"/\n/evil.example":     "/",
+		"/a\\b":                "/",
+		"accounts":             "/",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

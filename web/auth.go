@@ -92,8 +92,15 @@ func (s *Server) switchLang(c echo.Context) error {
 
 // safeNext keeps redirects on this site: a path, never "//host" or a URL.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
 		return "/"
+	}
+	// Browsers drop tabs and newlines from URLs, so "/\t/evil" would
+	// become "//evil": no control character may pass.
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return "/"
+		}
 	}
 	return next
 }

@@ -205,7 +205,7 @@ type groupForm struct {
 func (f *groupForm) bind(c echo.Context) error {
 	form, err := c.FormParams()
 	if err != nil {
-		return err
+		return echo.NewHTTPError(http.StatusBadRequest)
 	}
 	f.Title, f.LegalRef, f.LegalDate = form.Get("title"), form.Get("legal_ref"), strings.TrimSpace(form.Get("legal_date"))
 	f.ValidFrom, f.ValidUntil = strings.TrimSpace(form.Get("valid_from")), strings.TrimSpace(form.Get("valid_until"))

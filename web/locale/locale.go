@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -249,11 +251,24 @@ func ParseDate(s string, tz *time.Location) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
 	}
-	var y, m, d int
 	norm := strings.NewReplacer("/", "-", ".", "-").Replace(s)
-	if _, err := fmt.Sscanf(norm, "%d-%d-%d", &y, &m, &d); err != nil {
+	m := datePattern.FindStringSubmatch(norm)
+	if m == nil {
 		return nil, fmt.Errorf("date %q: want YYYY/MM/DD", s)
 	}
+	y, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(m[2])
+	d, _ := strconv.Atoi(m[3])
+	if y < 1 {
+		return nil, fmt.Errorf("date %q: no such year", s)
+	}
+	return dateOf(s, y, mo, d, tz)
+}
+
+// datePattern is a whole date: four-digit year, then month and day.
+var datePattern = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
+
+func dateOf(s string, y, m, d int, tz *time.Location) (*time.Time, error) {
 	if y < 1700 {
 		gy, gm, gd, err := jalaali.ToGregorian(y, jalaali.Month(m), d)
 		if err != nil || m < 1 || m > 12 || d < 1 || d > 31 {

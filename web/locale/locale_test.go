@@ -71,6 +71,10 @@ func TestParseDate(t *testing.T) {
 		{in: "2023-02-29", bad: true},
 		{in: "1402/13/01", bad: true},
 		{in: "yesterday", bad: true},
+		{in: "99999-01-01", bad: true},
+		{in: "0000-01-01", bad: true},
+		{in: "2024-01-17junk", bad: true},
+		{in: "2024-01-17 2025", bad: true},
 		{in: "", want: ""},
 	}
 	for _, c := range cases {
