@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"hozur/monitor"
 	"hozur/registry"
 )
 
@@ -166,7 +167,8 @@ func (s *Server) accountShow(c echo.Context) error {
 	p.Data = struct {
 		*accountShowData
 		History []auditRow
-	}{d, h}
+		Flags   holderFlagsData
+	}{d, h, s.holderFlags(c, p, monitor.FlagFilter{AccountID: a.ID})}
 	return s.render(c, http.StatusOK, "account", p)
 }
 

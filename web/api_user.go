@@ -17,6 +17,7 @@ type userBody struct {
 	AgencyID    *int64     `json:"agency_id" doc:"a liaison's agency"`
 	OfficialID  *int64     `json:"official_id" doc:"an official's own record"`
 	Locale      string     `json:"locale" doc:"fa, en, or empty for the site's default"`
+	Email       string     `json:"email" doc:"where reports, reminders and decisions are mailed; empty for none"`
 	Active      bool       `json:"active"`
 	LastLoginAt *time.Time `json:"last_login_at"`
 	CreatedAt   time.Time  `json:"created_at"`
@@ -24,7 +25,7 @@ type userBody struct {
 
 func userBodyOf(u registry.User) userBody {
 	return userBody{ID: u.ID, Username: u.Username, Role: string(u.Role), AgencyID: u.AgencyID, OfficialID: u.OfficialID, Locale: u.Locale,
-		Active: u.Active, LastLoginAt: timeOut(u.LastLoginAt), CreatedAt: u.CreatedAt.UTC()}
+		Email: u.Email, Active: u.Active, LastLoginAt: timeOut(u.LastLoginAt), CreatedAt: u.CreatedAt.UTC()}
 }
 
 // userIn is the body of POST and PATCH on users.
@@ -35,13 +36,14 @@ type userIn struct {
 	AgencyID   opt[int64] `json:"agency_id" doc:"required for a liaison"`
 	OfficialID opt[int64] `json:"official_id" doc:"required for an official"`
 	Locale     *string    `json:"locale" doc:"fa, en, or empty for the site's default"`
+	Email      *string    `json:"email" doc:"where reports, reminders and decisions are mailed; empty for none; on PATCH, omit to keep the current one"`
 	Active     *bool      `json:"active" doc:"default true"`
 }
 
 func (b userIn) input(cur registry.User) registry.UserInput {
 	return registry.UserInput{Username: pick(b.Username, cur.Username), Password: pick(b.Password, ""), Role: registry.Role(pick(b.Role, string(cur.Role))),
 		AgencyID: b.AgencyID.or(int64Of(cur.AgencyID)), OfficialID: b.OfficialID.or(int64Of(cur.OfficialID)), Locale: pick(b.Locale, cur.Locale),
-		Active: pick(b.Active, cur.Active)}
+		Email: pick(b.Email, cur.Email), Active: pick(b.Active, cur.Active)}
 }
 
 func int64Of(p *int64) int64 {

@@ -91,7 +91,7 @@ func newBenchEnv() (*benchEnv, error) {
 		return nil, err
 	}
 	cfg := config.Default()
-	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := New(cfg, st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"hozur/monitor"
 	"hozur/registry"
 )
 
@@ -164,7 +165,8 @@ func (s *Server) officialShow(c echo.Context) error {
 	p.Data = struct {
 		officialShowData
 		History []auditRow
-	}{d, h}
+		Flags   holderFlagsData
+	}{d, h, s.holderFlags(c, p, monitor.FlagFilter{OfficialID: o.ID})}
 	return s.render(c, http.StatusOK, "official", p)
 }
 

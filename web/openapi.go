@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"hozur/monitor"
 	"hozur/registry"
 )
 
@@ -59,6 +60,8 @@ type apiAction struct {
 	Paged    bool         // per_page and cursor
 	Params   []apiParam   // query parameters
 	Errors   []string     // error statuses besides 401
+	// PathParam replaces the record id as the path's {id}, e.g. a job's name.
+	PathParam obj
 }
 
 // apiParam is a query parameter of a list.
@@ -197,8 +200,54 @@ func apiResources() []apiResource {
 				{Name: "from", Type: "string", Format: "date", Doc: "events on or after this day (YYYY-MM-DD, in the server's time zone)"},
 				{Name: "to", Type: "string", Format: "date", Doc: "events on or before this day (YYYY-MM-DD, in the server's time zone)"},
 			}},
+		// Monitor: flags, scans, jobs.
+		{Path: "flags", Schema: "Flag", Plural: "Flags", Body: reflect.TypeFor[flagBody](), Ops: []string{"list"},
+			Note: "The monitor's findings, newest first: a flag opens when a scan first finds a rule's condition, keeps last_seen_at " +
+				"while it holds and resolves itself when it no longer does. Reviewers acknowledge flags with a note; an acknowledged flag " +
+				"stays listed until it is resolved. A liaison sees their agency's flags, an official their own.",
+			Filters: append(monitorPaging(),
+				apiParam{Name: "rule", Type: "string", Enum: monitor.RuleCodes()},
+				apiParam{Name: "severity", Type: "string", Enum: severities},
+				apiParam{Name: "status", Type: "string", Enum: flagStatuses, Doc: "default: the unresolved ones, open and acknowledged"},
+				apiParam{Name: "agency_id", Type: "integer", Doc: "flags in this agency and its sub-agencies"},
+				apiParam{Name: "account_id", Type: "integer"},
+				apiParam{Name: "official_id", Type: "integer"}),
+			Actions: []apiAction{{Method: "POST", Path: "/flags/{id}/acknowledge", OpID: "acknowledgeFlag",
+				Summary: "Acknowledge an open flag, with a note; an acknowledged one is answered as it is",
+				Input:   reflect.TypeFor[flagAckIn](), InName: "FlagAcknowledgement", Optional: true, Answer: "Flag",
+				Desc: "The flag.", Errors: []string{"400", "403", "404", "409", "422"}}}},
+		{Path: "scans", Schema: "Scan", Plural: "Scans", Body: reflect.TypeFor[scanBody](), Ops: []string{"list"}, Filters: monitorPaging(),
+			Note: "Each run of the rules over the registry, newest first. Administrators, reviewers and auditors may read them; " +
+				"administrators and reviewers may run one now.",
+			Actions: []apiAction{{Method: "POST", Path: "/scans", OpID: "runScan", Summary: "Run a full scan now and wait for it",
+				Answer: "Scan", Status: "201", Desc: "The scan that ran.", Errors: []string{"403", "409"}}}},
+		{Path: "jobs", Schema: "Job", Plural: "Jobs", Body: reflect.TypeFor[jobBody](), Ops: []string{"list"},
+			Note: "The scheduled jobs (scan, weekly_report, reminders, maintenance) with their next run and last run; the list answers " +
+				"all of them in one page. In the paths below, {id} is the job's name. Administrators, reviewers and auditors may read " +
+				"them; administrators and reviewers may run a job now. Two runs of a job never overlap: a run asked for while one is " +
+				"going is recorded as skipped and answers 409.",
+			Actions: []apiAction{
+				{Method: "GET", Path: "/jobs/{id}/runs", OpID: "listJobRuns", Summary: "A job's runs, newest first", PathParam: jobNameParam,
+					Answer: "JobRunList", Body: reflect.TypeFor[listBody[jobRunBody]](), Desc: "One page.", Paged: true,
+					Errors: []string{"403", "404", "422"}},
+				{Method: "POST", Path: "/jobs/{id}/run", OpID: "runJob", Summary: "Run a job now and wait for it", PathParam: jobNameParam,
+					Answer: "JobRun", Body: reflect.TypeFor[jobRunBody](), Desc: "The run, finished.", Errors: []string{"403", "404", "409"}},
+			}},
 	}
 }
+
+// monitorPaging is per_page and cursor: the monitor's lists are newest
+// first and take no sort.
+func monitorPaging() []apiParam {
+	return []apiParam{{Name: "per_page", Type: "integer", Min: 1, Max: 200, Doc: "items per page, default 50"},
+		{Name: "cursor", Type: "string", Doc: "next_cursor of the previous page"}}
+}
+
+// jobNameParam is the {id} of the jobs' paths: a job's name.
+var jobNameParam = obj{"name": "id", "in": "path", "required": true, "description": "the job's name",
+	"schema": obj{"type": "string", "enum": jobNames}}
+
+var jobNames = []string{monitor.JobScan, monitor.JobWeeklyReport, monitor.JobReminders, monitor.JobMaintenance}
 
 func roleNames() []string {
 	out := make([]string, len(registry.Roles))
@@ -218,6 +267,10 @@ func apiEnums() map[string][]string {
 		"grounds": registry.Grounds, "state": registry.JustificationStates, "to": transitionTargets,
 		"directive_kind": registry.DirectiveKinds, "note_kind": noteKinds,
 		"cover_kind": {registry.CoverIndividual, registry.CoverGroup, registry.CoverNone},
+		"flag_rule":  monitor.RuleCodes(), "flag_severity": severities, "flag_status": flagStatuses,
+		"flag_subject": {monitor.SubjectAccount, monitor.SubjectOfficial, monitor.SubjectAgency, monitor.SubjectJustification, monitor.SubjectPlatform},
+		"job_name":     jobNames, "job_outcome": monitor.Outcomes,
+		"job_trigger": {monitor.TriggerSchedule, monitor.TriggerManual, monitor.TriggerStartup, monitor.TriggerCLI},
 	}
 }
 
@@ -397,7 +450,9 @@ func addAction(paths, schemas obj, r apiResource, act apiAction, idParam obj) {
 	item, ok := paths[act.Path].(obj)
 	if !ok {
 		item = obj{}
-		if strings.Contains(act.Path, "{id}") {
+		if act.PathParam != nil {
+			item["parameters"] = []any{act.PathParam}
+		} else if strings.Contains(act.Path, "{id}") {
 			item["parameters"] = []any{idParam}
 		}
 		paths[act.Path] = item

@@ -72,6 +72,14 @@ func (s *Server) routes() {
 	ap.POST("/officials/:id/leave", s.apiOfficialLeave)
 	ap.GET("/accounts/:id/coverage", s.apiAccountCoverage)
 	ap.GET("/audit-events", s.apiAuditList)
+	// Monitor: flags, scans, jobs.
+	ap.GET("/flags", s.apiFlagList)
+	ap.POST("/flags/:id/acknowledge", s.apiFlagAcknowledge)
+	ap.GET("/scans", s.apiScanList)
+	ap.POST("/scans", s.apiScanRun)
+	ap.GET("/jobs", s.apiJobList)
+	ap.GET("/jobs/:id/runs", s.apiJobRuns) // :id is the job's name
+	ap.POST("/jobs/:id/run", s.apiJobRun)
 	api.Any("/*", func(c echo.Context) error { return apiError(http.StatusNotFound, "not_found", "error.not_found_page") })
 
 	// The pages: session cookie, CSRF token on every form.
@@ -160,6 +168,15 @@ func (s *Server) routes() {
 	in.POST("/notifications/read", s.notificationRead)
 
 	in.GET("/audit", s.auditList)
+
+	// Monitor: flags, scans, jobs.
+	in.GET("/flags", s.flagList)
+	in.POST("/flags/acknowledge", s.flagAcknowledge)
+	in.GET("/scans", s.scanList)
+	in.POST("/scans", s.scanNow)
+	in.GET("/jobs", s.jobList)
+	in.GET("/jobs/:name", s.jobShow)
+	in.POST("/jobs/:name/run", s.jobRun)
 
 	in.GET("/profile", s.profile)
 	in.POST("/profile/tokens", s.tokenCreate)

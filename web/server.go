@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"hozur/config"
+	"hozur/monitor"
 	"hozur/registry"
 	"hozur/web/locale"
 )
@@ -23,6 +24,8 @@ import (
 type Server struct {
 	cfg     config.Config
 	store   *registry.Store
+	mon     *monitor.Monitor   // the rules, flags and scans
+	jobs    *monitor.Scheduler // the scheduled jobs; cmd starts it
 	log     *slog.Logger
 	catalog *locale.Catalog
 	views   *views
@@ -33,8 +36,16 @@ type Server struct {
 }
 
 // New builds the server. Templates and catalogs are parsed here, so a broken
-// template stops the start, not a request.
-func New(cfg config.Config, store *registry.Store, log *slog.Logger) (*Server, error) {
+// template stops the start, not a request. A nil monitor gets one made from
+// cfg. The jobs are registered, not started: see Scheduler.
+func New(cfg config.Config, store *registry.Store, mon *monitor.Monitor, log *slog.Logger) (*Server, error) {
+	if mon == nil {
+		mon = monitor.New(store, monitor.SettingsFrom(cfg), log)
+	}
+	jobs, err := monitor.NewScheduler(mon, monitor.SchedulerOptionsFrom(cfg))
+	if err != nil {
+		return nil, err
+	}
 	cat, err := locale.Load()
 	if err != nil {
 		return nil, err
@@ -47,7 +58,7 @@ func New(cfg config.Config, store *registry.Store, log *slog.Logger) (*Server, e
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: store, log: log, catalog: cat, views: v, assets: as, tz: cfg.Location(),
+	s := &Server{cfg: cfg, store: store, mon: mon, jobs: jobs, log: log, catalog: cat, views: v, assets: as, tz: cfg.Location(),
 		policy: registry.LoginPolicy{MaxAttempts: cfg.Security.LoginMaxAttempts, Window: cfg.Security.LoginWindow,
 			IdleTimeout: cfg.Session.IdleTimeout, Lifetime: cfg.Session.Lifetime}}
 	e := echo.New()

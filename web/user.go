@@ -118,6 +118,7 @@ type userForm struct {
 	Agency     string
 	OfficialID string
 	Locale     string
+	Email      string
 	Active     bool
 }
 
@@ -125,13 +126,14 @@ func (f *userForm) bind(c echo.Context) {
 	f.Username, f.Password, f.Role = strings.TrimSpace(c.FormValue("username")), c.FormValue("password"), c.FormValue("role")
 	f.Agency, f.OfficialID = strings.TrimSpace(c.FormValue("agency")), strings.TrimSpace(c.FormValue("official_id"))
 	f.Locale, f.Active = c.FormValue("locale"), c.FormValue("active") != ""
+	f.Email = strings.TrimSpace(c.FormValue("email"))
 }
 
 // input reads the agency code only for a liaison and the official number
 // only for an official: the other roles are bound to neither, and a stale
 // value left in a hidden-by-role field must not block the save.
 func (s *Server) userInput(c echo.Context, f *userForm) (registry.UserInput, map[string]string) {
-	in := registry.UserInput{Username: f.Username, Password: f.Password, Role: registry.Role(f.Role), Locale: f.Locale, Active: f.Active}
+	in := registry.UserInput{Username: f.Username, Password: f.Password, Role: registry.Role(f.Role), Locale: f.Locale, Email: f.Email, Active: f.Active}
 	bad := map[string]string{}
 	switch in.Role {
 	case registry.RoleLiaison:
@@ -155,7 +157,7 @@ func (s *Server) userInput(c echo.Context, f *userForm) (registry.UserInput, map
 	return in, bad
 }
 
-var userFieldOrder = []string{"username", "password", "role", "agency", "official_id", "locale", "active"}
+var userFieldOrder = []string{"username", "password", "email", "role", "agency", "official_id", "locale", "active"}
 
 var userFieldNames = map[string]string{"agency_id": "agency"}
 
@@ -165,6 +167,7 @@ func (s *Server) renderUserForm(c echo.Context, p *Page, f *userForm, status int
 	fields := map[string]Field{
 		"username":    newField(p, "username", "user.username", "text", f.Username),
 		"password":    newField(p, "password", "user.password", "password", ""),
+		"email":       newField(p, "email", "user.email", "email", f.Email),
 		"role":        withOptions(newField(p, "role", "user.role", "select", ""), options(p.L, "role.", roleValues(), f.Role, false)),
 		"agency":      newField(p, "agency", "user.agency_code", "text", f.Agency),
 		"official_id": newField(p, "official_id", "user.official_id", "text", f.OfficialID),
@@ -226,7 +229,7 @@ func (s *Server) userEdit(c echo.Context) error {
 	if !a.Can(registry.ActionUpdate, registry.Target{Resource: registry.ResUser, UserID: id}) {
 		return registry.ErrForbidden
 	}
-	f := &userForm{ID: u.ID, Username: u.Username, Role: string(u.Role), Locale: u.Locale, Active: u.Active}
+	f := &userForm{ID: u.ID, Username: u.Username, Role: string(u.Role), Locale: u.Locale, Email: u.Email, Active: u.Active}
 	if u.AgencyID != nil {
 		if ag, err := s.store.Agency(c.Request().Context(), *u.AgencyID); err == nil {
 			f.Agency = ag.Code

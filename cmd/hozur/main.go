@@ -48,6 +48,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.dataDir, "data", "", "data directory (default ./data, or data_dir in the config)")
 	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.tokenCmd(), a.demoCmd(), a.backupCmd(), a.versionCmd())
 	root.AddCommand(a.auditCmd())
+	root.AddCommand(a.scanCmd(), a.reportCmd())
 	return root
 }
 

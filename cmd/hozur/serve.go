@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"hozur/config"
+	"hozur/monitor"
 	"hozur/registry"
 	"hozur/registry/demo"
 	"hozur/web"
@@ -56,12 +59,29 @@ generated password that is printed once.`,
 					return err
 				}
 			}
-			srv, err := web.New(cfg, st, log)
+			mon, err := newMonitor(cfg, st, log)
+			if err != nil {
+				return err
+			}
+			srv, err := web.New(cfg, st, mon, log)
 			if err != nil {
 				return err
 			}
 			log.Info("hozur starting", slog.String("version", version), slog.String("url", cfg.PublicURL()), slog.String("data", cfg.DataDir))
-			return srv.Run(ctx, cfg.Addr)
+			jobs := srv.Scheduler()
+			jobs.Start(ctx)
+			if last, err := mon.LatestScan(ctx); err == nil && last == nil {
+				// A registry never scanned gets its flags now, not at night.
+				_, _ = jobs.Launch(monitor.JobScan, monitor.TriggerStartup)
+			}
+			runErr := srv.Run(ctx, cfg.Addr)
+			// Let the jobs that are running finish, for up to 30 seconds.
+			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := jobs.Stop(stop); err != nil {
+				log.Warn("jobs still running at shutdown were cancelled", slog.Any("error", err))
+			}
+			return runErr
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
@@ -93,6 +113,22 @@ func (a *app) migrateCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// newMonitor builds the monitor: the rules with the configured settings,
+// flags kept current after every write, and e-mail when configured.
+func newMonitor(cfg config.Config, st *registry.Store, log *slog.Logger) (*monitor.Monitor, error) {
+	mon := monitor.New(st, monitor.SettingsFrom(cfg), log)
+	st.SetChangeHook(mon.OnChange)
+	mm, err := monitor.NewMailer(cfg.Mail)
+	if err != nil {
+		return nil, err
+	}
+	if mm != nil {
+		mm.BaseURL = cfg.PublicURL()
+		mon.SetMailer(mm)
+	}
+	return mon, nil
 }
 
 // loadDemo fills an empty registry with demo data; a registry that has

@@ -1,0 +1,135 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"hozur/monitor"
+	"hozur/registry"
+	"hozur/web/locale"
+)
+
+// Scheduler is the server's jobs, for cmd to start and stop.
+func (s *Server) Scheduler() *monitor.Scheduler { return s.jobs }
+
+// Monitor is the server's monitor.
+func (s *Server) Monitor() *monitor.Monitor { return s.mon }
+
+var outcomeColours = map[string]string{monitor.OutcomeOK: "tag-green", monitor.OutcomeError: "tag-red", monitor.OutcomePanic: "tag-red",
+	monitor.OutcomeSkipped: "tag-grey", monitor.OutcomeRunning: "tag-blue"}
+
+// jobRow is one job of the jobs page.
+type jobRow struct {
+	Name, Title, Schedule, Spec, Next string
+	Last                              *jobRunRow
+}
+
+// jobRunRow is one run of a job.
+type jobRunRow struct {
+	Trigger, Started, Duration, Error string
+	Outcome                           Tag
+}
+
+func jobRunRows(p *Page, runs []monitor.JobRun) []jobRunRow {
+	out := make([]jobRunRow, len(runs))
+	for i, r := range runs {
+		out[i] = jobRunRow{Trigger: p.L.T("trigger." + r.Trigger), Started: p.L.DateTime(r.StartedAt), Error: r.Error,
+			Outcome: Tag{outcomeColours[r.Outcome], p.L.T("outcome." + r.Outcome)}}
+		if r.FinishedAt != nil {
+			out[i].Duration = durationText(p, r.FinishedAt.Sub(r.StartedAt))
+		}
+	}
+	return out
+}
+
+func jobRowOf(p *Page, j monitor.JobInfo) jobRow {
+	r := jobRow{Name: j.Name, Title: p.L.T("job." + j.Name), Schedule: scheduleWords(p.L, j.Spec), Spec: j.Spec, Next: p.L.DateTime(j.NextRun)}
+	if j.LastRun != nil {
+		r.Last = &jobRunRows(p, []monitor.JobRun{*j.LastRun})[0]
+	}
+	return r
+}
+
+// scheduleWords says a daily or weekly cron spec in words ("Every Saturday
+// at 07:00"); anything else is shown as the spec itself.
+func scheduleWords(l *locale.Locale, spec string) string {
+	f := strings.Fields(spec)
+	if len(f) != 5 || f[2] != "*" || f[3] != "*" {
+		return ""
+	}
+	minute, err1 := strconv.Atoi(f[0])
+	hour, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil || minute < 0 || minute > 59 || hour < 0 || hour > 23 {
+		return ""
+	}
+	at := l.Digits(fmt.Sprintf("%02d:%02d", hour, minute))
+	if f[4] == "*" {
+		return l.T("jobs.every_day", "time", at)
+	}
+	day, err := strconv.Atoi(f[4])
+	if err != nil || day < 0 || day > 7 {
+		return ""
+	}
+	return l.T("jobs.every_week", "day", l.T(fmt.Sprintf("jobs.weekday.%d", day%7)), "time", at)
+}
+
+func (s *Server) jobList(c echo.Context) error {
+	a := actorOf(c)
+	if !a.MayEver(registry.ActionView, registry.ResJob) {
+		return registry.ErrForbidden
+	}
+	p := s.page(c, "jobs", "jobs.title")
+	jobs, err := s.jobs.Jobs(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	rows := make([]jobRow, len(jobs))
+	for i, j := range jobs {
+		rows[i] = jobRowOf(p, j)
+	}
+	p.Data = map[string]any{"Rows": rows, "CanRun": p.Can("create", "job"), "Zone": s.tz.String()}
+	return s.render(c, http.StatusOK, "jobs", p)
+}
+
+func (s *Server) jobShow(c echo.Context) error {
+	a := actorOf(c)
+	if !a.MayEver(registry.ActionView, registry.ResJob) {
+		return registry.ErrForbidden
+	}
+	ctx := c.Request().Context()
+	j, err := s.jobs.Job(ctx, c.Param("name"))
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "jobs", "")
+	row := jobRowOf(p, j)
+	p.Title = row.Title
+	res, err := s.mon.JobRuns(ctx, j.Name, pageParams(c))
+	if err != nil {
+		return err
+	}
+	p.Data = map[string]any{"Job": row, "Runs": jobRunRows(p, res.Items), "Nav": listNav(p, res), "CanRun": p.Can("create", "job")}
+	return s.render(c, http.StatusOK, "job", p)
+}
+
+// jobRun starts a job in the background and shows its runs.
+func (s *Server) jobRun(c echo.Context) error {
+	if !actorOf(c).MayEver(registry.ActionCreate, registry.ResJob) {
+		return registry.ErrForbidden
+	}
+	name := c.Param("name")
+	run, err := s.jobs.Launch(name, monitor.TriggerManual)
+	if err != nil { // an unknown job is not found
+		return err
+	}
+	if run.Outcome == monitor.OutcomeSkipped {
+		s.flash(c, "info", "jobs.flash_running")
+	} else {
+		s.flash(c, "success", "jobs.flash_started")
+	}
+	return redirectTo(c, "/jobs/"+name)
+}
