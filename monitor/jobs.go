@@ -166,26 +166,8 @@ func (s *Scheduler) maintenanceJob(pol registry.LoginPolicy) JobFunc {
 		if _, err := st.PurgeSessions(ctx, pol); err != nil {
 			return fmt.Errorf("purge sessions: %w", err)
 		}
-		return checkpoint(ctx, st)
+		return st.Maintain(ctx)
 	}
-}
-
-// checkpoint is registry.Store.Maintain done so that the pragma's result
-// row is read: Maintain runs "PRAGMA wal_checkpoint(TRUNCATE)" through
-// Exec on the writer's cached prepared statement, which steps it to its
-// row and never resets it. That leaves the writer's implicit transaction
-// open, so every later write stays uncommitted: invisible to the readers,
-// and lost if the process dies. Scan reads the row and closes the
-// statement. (Switch back to Maintain once it does the same.)
-func checkpoint(ctx context.Context, st *registry.Store) error {
-	var ck struct{ Busy, Log, Checkpointed int }
-	if err := st.Write(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Scan(&ck).Error; err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	if err := st.Write(ctx).Exec("PRAGMA optimize").Error; err != nil {
-		return fmt.Errorf("optimize: %w", err)
-	}
-	return nil
 }
 
 type triggerKey struct{}

@@ -271,8 +271,14 @@ func (s *Store) Pending(ctx context.Context) (bool, error) {
 }
 
 // Maintain checkpoints the WAL and lets SQLite refresh its statistics.
+// The checkpoint returns a row, so it is read to the end: a statement left
+// open on the writer would hold its read snapshot and hide later commits.
 func (s *Store) Maintain(ctx context.Context) error {
-	return s.write.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;").Error
+	var busy, logged, done int
+	if err := s.write.WithContext(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &logged, &done); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return s.write.WithContext(ctx).Exec("PRAGMA optimize").Error
 }
 
 // Read is a reader connection for the monitor's set-based queries (inside a

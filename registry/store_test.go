@@ -200,3 +200,19 @@ func TestPoolsAreSeparate(t *testing.T) {
 		t.Errorf("the writer cannot write: %v", err)
 	}
 }
+
+// TestMaintainKeepsWritesVisible: a checkpoint statement left open on the
+// writer once hid every later write from the readers.
+func TestMaintainKeepsWritesVisible(t *testing.T) {
+	s := openTest(t, nil)
+	if err := s.Maintain(ctxb()); err != nil {
+		t.Fatal(err)
+	}
+	must[*Agency](t)(s.CreateAgency(ctxb(), System, AgencyInput{Code: "AFTER", Name: "پس از نگهداری", Kind: KindOrganisation}))
+	if _, err := s.AgencyByCode(ctxb(), "AFTER"); err != nil {
+		t.Errorf("a write after maintenance is not visible: %v", err)
+	}
+	if err := s.Maintain(ctxb()); err != nil {
+		t.Errorf("second maintenance: %v", err)
+	}
+}
