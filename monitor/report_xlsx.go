@@ -17,7 +17,7 @@ const (
 	xlsxSummary = "خلاصه"
 	xlsxAgency  = "به تفکیک دستگاه"
 	xlsxOverdue = "موارد معوق"
-	xlsxEnding  = "پایان مجوزها"
+	xlsxEnding  = "پایان معافیت‌ها"
 	xlsxPrivacy = "حریم خصوصی"
 	xlsxTrend   = "روند"
 )

@@ -29,6 +29,9 @@ type dashboardData struct {
 	CanReview   bool
 	IsOfficial  bool
 	IsLiaison   bool
+	// Charts are the oversight charts (report_dashboard.go), for
+	// reviewers, administrators and auditors.
+	Charts *dashCharts
 }
 
 // nextStep is the one sentence that says what to do next, with its link.
@@ -76,6 +79,7 @@ func (s *Server) dashboard(c echo.Context) error {
 		}
 		d.Waiting = res.Total
 	}
+	d.Charts = s.dashChartsOrNil(ctx, p, a)
 	p.Data = d
 	return s.render(c, http.StatusOK, "dashboard", p)
 }

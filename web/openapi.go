@@ -62,7 +62,12 @@ type apiAction struct {
 	Errors   []string     // error statuses besides 401
 	// PathParam replaces the record id as the path's {id}, e.g. a job's name.
 	PathParam obj
+	// Media are other media types the answer may take, each a file.
+	Media []apiMedia
 }
+
+// apiMedia is a media type an answer may take as a file, and when.
+type apiMedia struct{ Type, Doc string }
 
 // apiParam is a query parameter of a list.
 type apiParam struct {
@@ -233,6 +238,8 @@ func apiResources() []apiResource {
 				{Method: "POST", Path: "/jobs/{id}/run", OpID: "runJob", Summary: "Run a job now and wait for it", PathParam: jobNameParam,
 					Answer: "JobRun", Body: reflect.TypeFor[jobRunBody](), Desc: "The run, finished.", Errors: []string{"403", "404", "409"}},
 			}},
+		// Weekly reports.
+		reportAPI(),
 	}
 }
 
@@ -438,6 +445,14 @@ func addAction(paths, schemas obj, r apiResource, act apiAction, idParam obj) {
 	if act.Answer != "" {
 		answer["content"] = jsonContent(ref("schemas", act.Answer))
 	}
+	for _, m := range act.Media {
+		content, _ := answer["content"].(obj)
+		if content == nil {
+			content = obj{}
+			answer["content"] = content
+		}
+		content[m.Type] = obj{"schema": obj{"type": "string", "format": "binary", "description": m.Doc}}
+	}
 	op["responses"] = withErrors(obj{status: answer}, append([]string{"401"}, act.Errors...)...)
 	var params []any
 	if act.Paged {
@@ -541,6 +556,8 @@ func schemaOf(t reflect.Type, request bool, field *reflect.StructField) obj {
 		s = obj{"type": "integer", "format": "int64"}
 	case t.Kind() == reflect.Int:
 		s = obj{"type": "integer"}
+	case t.Kind() == reflect.Float64:
+		s = obj{"type": "number"}
 	case t.Kind() == reflect.Slice:
 		s = obj{"type": "array", "items": schemaOf(t.Elem(), request, nil)}
 	case t.Kind() == reflect.Map:

@@ -80,6 +80,9 @@ func (s *Server) routes() {
 	ap.GET("/jobs", s.apiJobList)
 	ap.GET("/jobs/:id/runs", s.apiJobRuns) // :id is the job's name
 	ap.POST("/jobs/:id/run", s.apiJobRun)
+	// Weekly reports.
+	ap.GET("/reports", s.apiReportList)
+	ap.GET("/reports/:id", s.apiReportGet)
 	api.Any("/*", func(c echo.Context) error { return apiError(http.StatusNotFound, "not_found", "error.not_found_page") })
 
 	// The pages: session cookie, CSRF token on every form.
@@ -177,6 +180,12 @@ func (s *Server) routes() {
 	in.GET("/jobs", s.jobList)
 	in.GET("/jobs/:name", s.jobShow)
 	in.POST("/jobs/:name/run", s.jobRun)
+	// Weekly reports.
+	in.GET("/reports", s.reportList)
+	in.POST("/reports/generate", s.reportGenerate)
+	in.GET("/reports/:id", s.reportShow)
+	in.GET("/reports/:id/html", s.reportHTML)
+	in.GET("/reports/:id/download", s.reportDownload)
 
 	in.GET("/profile", s.profile)
 	in.POST("/profile/tokens", s.tokenCreate)
