@@ -438,6 +438,13 @@ func (s *Scheduler) Start(ctx context.Context) {
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
+		// A registry never scanned gets its flags first, so that a report
+		// caught up at start-up counts them.
+		if last, err := s.m.LatestScan(base); err == nil && last == nil {
+			if _, err := s.RunNow(base, JobScan, TriggerStartup); err != nil {
+				s.log.Error("first scan", slog.Any("error", err))
+			}
+		}
 		if _, err := s.CatchUp(base); err != nil {
 			s.log.Error("weekly report catch-up", slog.Any("error", err))
 		}

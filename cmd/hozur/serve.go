@@ -70,10 +70,6 @@ generated password that is printed once.`,
 			log.Info("hozur starting", slog.String("version", version), slog.String("url", cfg.PublicURL()), slog.String("data", cfg.DataDir))
 			jobs := srv.Scheduler()
 			jobs.Start(ctx)
-			if last, err := mon.LatestScan(ctx); err == nil && last == nil {
-				// A registry never scanned gets its flags now, not at night.
-				_, _ = jobs.Launch(monitor.JobScan, monitor.TriggerStartup)
-			}
 			runErr := srv.Run(ctx, cfg.Addr)
 			// Let the jobs that are running finish, for up to 30 seconds.
 			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
