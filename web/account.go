@@ -342,19 +342,5 @@ func (s *Server) accountUpdate(c echo.Context) error {
 }
 
 func (s *Server) accountDelete(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	err = s.store.DeleteAccount(c.Request().Context(), actorOf(c), id)
-	var ce *registry.ConflictError
-	if errors.As(err, &ce) {
-		s.flash(c, "error", ce.Key)
-		return redirectTo(c, "/accounts/"+strconv.FormatInt(id, 10))
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "success", "account.flash_deleted")
-	return redirectTo(c, "/accounts")
+	return s.deleteRecord(c, "account", s.store.DeleteAccount, "/accounts")
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -67,3 +69,24 @@ func pathID(c echo.Context) (int64, error) {
 }
 
 func redirectTo(c echo.Context, path string) error { return c.Redirect(http.StatusSeeOther, path) }
+
+// deleteRecord is every delete button's handler: delete through the store,
+// and on a refusal with a reason (records depend on it) go back to the
+// record with that reason as a flash; on success, to the list.
+func (s *Server) deleteRecord(c echo.Context, kind string, del func(ctx context.Context, a registry.Actor, id int64) error, done string) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	err = del(c.Request().Context(), actorOf(c), id)
+	var ce *registry.ConflictError
+	if errors.As(err, &ce) {
+		s.flash(c, "error", ce.Key)
+		return redirectTo(c, "/"+kind+"s/"+strconv.FormatInt(id, 10))
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "success", kind+".flash_deleted")
+	return redirectTo(c, done)
+}

@@ -317,19 +317,5 @@ func (s *Server) officialUpdate(c echo.Context) error {
 }
 
 func (s *Server) officialDelete(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	err = s.store.DeleteOfficial(c.Request().Context(), actorOf(c), id)
-	var ce *registry.ConflictError
-	if errors.As(err, &ce) {
-		s.flash(c, "error", ce.Key)
-		return redirectTo(c, "/officials/"+strconv.FormatInt(id, 10))
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "success", "official.flash_deleted")
-	return redirectTo(c, "/officials")
+	return s.deleteRecord(c, "official", s.store.DeleteOfficial, "/officials")
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -152,19 +151,5 @@ func (s *Server) platformUpdate(c echo.Context) error {
 }
 
 func (s *Server) platformDelete(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	err = s.store.DeletePlatform(c.Request().Context(), actorOf(c), id)
-	var ce *registry.ConflictError
-	if errors.As(err, &ce) {
-		s.flash(c, "error", ce.Key)
-		return redirectTo(c, "/platforms/"+strconv.FormatInt(id, 10))
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "success", "platform.flash_deleted")
-	return redirectTo(c, "/platforms")
+	return s.deleteRecord(c, "platform", s.store.DeletePlatform, "/platforms")
 }

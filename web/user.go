@@ -263,19 +263,5 @@ func (s *Server) userUpdate(c echo.Context) error {
 }
 
 func (s *Server) userDelete(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	err = s.store.DeleteUser(c.Request().Context(), actorOf(c), id)
-	var ce *registry.ConflictError
-	if errors.As(err, &ce) {
-		s.flash(c, "error", ce.Key)
-		return redirectTo(c, "/users/"+strconv.FormatInt(id, 10))
-	}
-	if err != nil {
-		return err
-	}
-	s.flash(c, "success", "user.flash_deleted")
-	return redirectTo(c, "/users")
+	return s.deleteRecord(c, "user", s.store.DeleteUser, "/users")
 }
