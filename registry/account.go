@@ -447,15 +447,7 @@ func (s *Store) Accounts(ctx context.Context, a Actor, f AccountFilter, p Page) 
 	}
 	base := func() *gorm.DB {
 		q := s.rdb(ctx).Table("accounts")
-		if sc.AgencyPath != "" {
-			q = q.Where(subtreeCondition(sc.AgencyPath))
-		}
-		if sc.OfficialID != 0 {
-			q = q.Where("accounts.official_id = ?", sc.OfficialID)
-		}
-		if within != "" {
-			q = q.Where(subtreeCondition(within))
-		}
+		q = sc.onAccounts(q, within)
 		if f.OfficialID != 0 {
 			q = q.Where("accounts.official_id = ?", f.OfficialID)
 		}
@@ -552,14 +544,10 @@ func (s *Store) Counts(ctx context.Context, a Actor) (RegistryCounts, error) {
 	}
 	accounts := func(where string, args ...any) (int64, error) {
 		q := s.rdb(ctx).Table("accounts")
-		switch {
-		case asc.None:
+		if asc.None {
 			q = q.Where("1 = 0")
-		case asc.AgencyPath != "":
-			q = q.Where(subtreeCondition(asc.AgencyPath))
-		case asc.OfficialID != 0:
-			q = q.Where("accounts.official_id = ?", asc.OfficialID)
 		}
+		q = asc.onAccounts(q, "")
 		if where != "" {
 			q = q.Where(where, args...)
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"gorm.io/gorm"
 )
 
 // MaxAgencyDepth is the deepest level of the agency tree (the root is 0):
@@ -51,6 +53,22 @@ func subtreeCondition(path string) (string, int64) {
 	depth := len(parts) - 1
 	id, _ := strconv.ParseInt(parts[depth], 10, 64)
 	return fmt.Sprintf("accounts.agency_at%d = ?", depth), id
+}
+
+// onAccounts limits a query joined to accounts to the scope, and to the
+// subtree at within if that is set: the one place account-based lists
+// (accounts, justifications, exemptions, counts) apply who sees what.
+func (sc Scope) onAccounts(q *gorm.DB, within string) *gorm.DB {
+	if sc.AgencyPath != "" {
+		q = q.Where(subtreeCondition(sc.AgencyPath))
+	}
+	if sc.OfficialID != 0 {
+		q = q.Where("accounts.official_id = ?", sc.OfficialID)
+	}
+	if within != "" {
+		q = q.Where(subtreeCondition(within))
+	}
+	return q
 }
 
 // reparentAccounts brings the ancestor columns of every account held in

@@ -129,12 +129,7 @@ func (s *Store) Exemptions(ctx context.Context, a Actor, f ExemptionFilter, p Pa
 		return res, ErrForbidden
 	}
 	q := s.rdb(ctx).Table("exemptions").Joins(exemptionJoins)
-	if sc.AgencyPath != "" {
-		q = q.Where(subtreeCondition(sc.AgencyPath))
-	}
-	if sc.OfficialID != 0 {
-		q = q.Where("accounts.official_id = ?", sc.OfficialID)
-	}
+	q = sc.onAccounts(q, "")
 	if f.AccountID != 0 {
 		q = q.Where("exemptions.account_id = ?", f.AccountID)
 	}

@@ -211,15 +211,7 @@ func (s *Store) Justifications(ctx context.Context, a Actor, f JustificationFilt
 	}
 	base := func() *gorm.DB {
 		q := s.rdb(ctx).Table("justifications").Joins(justificationJoins)
-		if sc.AgencyPath != "" {
-			q = q.Where(subtreeCondition(sc.AgencyPath))
-		}
-		if sc.OfficialID != 0 {
-			q = q.Where("accounts.official_id = ?", sc.OfficialID)
-		}
-		if within != "" {
-			q = q.Where(subtreeCondition(within))
-		}
+		q = sc.onAccounts(q, within)
 		if len(f.States) > 0 {
 			q = q.Where("justifications.state IN ?", f.States)
 		}
