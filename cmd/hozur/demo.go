@@ -25,11 +25,7 @@ func (a *app) demoCmd() *cobra.Command {
 			if accounts < 1 || accounts > 5_000_000 {
 				return errors.New("--accounts must be between 1 and 5000000")
 			}
-			cfg, err := a.load(cmd, nil)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(cmd.Context(), cfg, true)
+			cfg, st, err := a.open(cmd)
 			if err != nil {
 				return err
 			}

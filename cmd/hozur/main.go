@@ -80,6 +80,17 @@ func newLogger(cfg config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
+// open loads the configuration and opens the store, migrated: what most
+// verbs start with. The caller closes the store.
+func (a *app) open(cmd *cobra.Command) (config.Config, *registry.Store, error) {
+	cfg, err := a.load(cmd, nil)
+	if err != nil {
+		return cfg, nil, err
+	}
+	st, err := openStore(cmd.Context(), cfg, true)
+	return cfg, st, err
+}
+
 // openStore opens the database and brings its schema up to date.
 func openStore(ctx context.Context, cfg config.Config, migrate bool) (*registry.Store, error) {
 	if cfg.Database.Driver != "sqlite" {

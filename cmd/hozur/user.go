@@ -83,12 +83,8 @@ func (a *app) userAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := a.load(cmd, nil)
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg, true)
+			_, st, err := a.open(cmd)
 			if err != nil {
 				return err
 			}
@@ -134,11 +130,7 @@ func (a *app) userPasswdCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := a.load(cmd, nil)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(cmd.Context(), cfg, true)
+			_, st, err := a.open(cmd)
 			if err != nil {
 				return err
 			}
@@ -162,11 +154,7 @@ func (a *app) userListCmd() *cobra.Command {
 		Short: "List users",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.load(cmd, nil)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(cmd.Context(), cfg, true)
+			_, st, err := a.open(cmd)
 			if err != nil {
 				return err
 			}
@@ -211,11 +199,7 @@ func (a *app) tokenCmd() *cobra.Command {
 		Short: "Create a personal API token; the token is printed alone on the last line",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.load(cmd, nil)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(cmd.Context(), cfg, true)
+			_, st, err := a.open(cmd)
 			if err != nil {
 				return err
 			}
