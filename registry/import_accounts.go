@@ -1,0 +1,431 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"hozur/registry/link"
+	"hozur/registry/sheet"
+	"hozur/registry/textnorm"
+)
+
+// agencyRef is what an import needs of an agency.
+type agencyRef struct {
+	ID   int64
+	Code string
+	Path string
+}
+
+// agencyRefs loads every agency's code and path: ten thousand agencies
+// are a few hundred kilobytes, cheaper than a query per row.
+func (s *Store) agencyRefs(ctx context.Context) (byCode map[string]agencyRef, byID map[int64]agencyRef, err error) {
+	rows, err := s.rdb(ctx).Raw("SELECT id, code, path FROM agencies").Rows()
+	if err != nil {
+		return nil, nil, fmt.Errorf("import: agencies: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	byCode, byID = map[string]agencyRef{}, map[int64]agencyRef{}
+	for rows.Next() {
+		var r agencyRef
+		if err := rows.Scan(&r.ID, &r.Code, &r.Path); err != nil {
+			return nil, nil, fmt.Errorf("import: agencies: %w", err)
+		}
+		byCode[r.Code], byID[r.ID] = r, r
+	}
+	return byCode, byID, rows.Err()
+}
+
+// agencyCode reads an agency code cell as AgencyInput stores codes.
+func agencyCode(v string) string { return strings.ToUpper(strings.TrimSpace(textnorm.ASCIIDigits(v))) }
+
+// importAccount is one good row of an account sheet.
+type importAccount struct {
+	row       sheet.Row
+	acc       Account // the account as the row wants it
+	path      string  // the holder agency's path
+	hasStatus bool
+	hasOpened bool
+	cur       *Account // the stored account with the same key, if any
+}
+
+type officialRef struct {
+	ID       int64
+	AgencyID int64
+}
+
+func (im *importer) accounts(ctx context.Context) error {
+	s := im.s
+	plist, err := s.Platforms(ctx)
+	if err != nil {
+		return err
+	}
+	lp := linkPlatforms(plist)
+	platformOf := map[string]*Platform{}
+	for i := range plist {
+		p := &plist[i]
+		platformOf[p.Code] = p
+		platformOf[textnorm.Key(p.Name)] = p
+		platformOf[textnorm.Key(p.NameEn)] = p
+		im.platformCode[p.ID] = p.Code
+	}
+	byCode, byID, err := s.agencyRefs(ctx)
+	if err != nil {
+		return err
+	}
+	// First pass: everything a row says on its own.
+	rows := make([]importAccount, 0, len(im.t.Rows))
+	var codes []string
+	for n, r := range im.t.Rows {
+		im.progress(StageCheck, n, len(im.t.Rows))
+		im.extraCells(r)
+		ia := importAccount{row: r}
+		pcode := ""
+		if v := im.cell(r, "platform"); v != "" {
+			p := platformOf[strings.ToLower(strings.TrimSpace(v))]
+			if p == nil {
+				p = platformOf[textnorm.Key(v)]
+			}
+			if p == nil {
+				im.bad(r, "platform", "import.unknown_platform", map[string]any{"Value": v})
+				continue
+			}
+			pcode = p.Code
+		}
+		var acct link.Account
+		switch url, handle := im.cell(r, "url"), im.cell(r, "handle"); {
+		case url != "" && pcode != "":
+			acct, err = link.FromHandle(pcode, url, lp)
+			if err != nil {
+				im.bad(r, "url", linkErrorKey(err), nil)
+			}
+		case url != "":
+			acct, err = link.Recognize(url, lp)
+			if err != nil {
+				im.bad(r, "url", linkErrorKey(err), nil)
+			}
+		case handle != "" && pcode == "":
+			im.bad(r, "platform", "error.required", nil)
+		case handle != "":
+			acct, err = link.FromHandle(pcode, handle, lp)
+			if err != nil {
+				im.bad(r, "handle", linkErrorKey(err), nil)
+			}
+		default:
+			im.bad(r, "url", "account.url_or_handle", nil)
+		}
+		capacity := im.choice(r, "capacity")
+		if capacity == "" && !im.has(r, "capacity") {
+			im.bad(r, "capacity", "error.required", nil)
+		}
+		status := im.choice(r, "status")
+		opened, _ := im.date(r, "opened_on")
+		agency, emp := agencyCode(im.cell(r, "agency_code")), strings.TrimSpace(textnorm.ASCIIDigits(im.cell(r, "official_employee_code")))
+		var ag agencyRef
+		if agency != "" {
+			var ok bool
+			if ag, ok = byCode[agency]; !ok {
+				im.bad(r, "agency_code", "import.unknown_agency", map[string]any{"Value": agency})
+			}
+		}
+		switch {
+		case capacity == CapacityInstitutional && emp != "":
+			im.bad(r, "official_employee_code", "account.institutional_no_official", nil)
+		case capacity == CapacityInstitutional && agency == "":
+			im.bad(r, "agency_code", "account.agency_required", nil)
+		case capacity != "" && capacity != CapacityInstitutional && emp == "":
+			im.bad(r, "official_employee_code", "account.official_required", nil)
+		}
+		if im.badRow[r.Line] {
+			continue
+		}
+		p := platformOf[acct.Platform]
+		if p == nil {
+			im.bad(r, "platform", "error.not_found", nil)
+			continue
+		}
+		ia.acc = Account{PlatformID: p.ID, Handle: acct.Handle, Display: acct.Display, URL: acct.URL, AgencyID: ag.ID, Capacity: capacity,
+			Status: status, OpenedOn: opened}
+		ia.path, ia.hasStatus, ia.hasOpened = ag.Path, status != "", opened != nil
+		if emp != "" {
+			ia.acc.OfficialID = new(int64) // resolved below
+			codes = append(codes, emp)
+		}
+		rows = append(rows, ia)
+	}
+	im.progress(StageCheck, len(im.t.Rows), len(im.t.Rows))
+	// Second pass: the holders named by employee code.
+	officials, err := s.officialsByCode(ctx, codes)
+	if err != nil {
+		return err
+	}
+	seen := make(map[string]int, len(rows))
+	good := rows[:0]
+	for _, ia := range rows {
+		r := ia.row
+		if ia.acc.OfficialID != nil {
+			emp := strings.TrimSpace(textnorm.ASCIIDigits(im.cell(r, "official_employee_code")))
+			var match []officialRef
+			for _, o := range officials[emp] {
+				if ia.acc.AgencyID == 0 || o.AgencyID == ia.acc.AgencyID {
+					match = append(match, o)
+				}
+			}
+			switch len(match) {
+			case 0:
+				im.bad(r, "official_employee_code", "import.unknown_official", map[string]any{"Value": emp})
+				continue
+			case 1:
+			default:
+				im.bad(r, "official_employee_code", "import.ambiguous_official", map[string]any{"Value": emp})
+				continue
+			}
+			id := match[0].ID
+			ia.acc.OfficialID, ia.acc.AgencyID = &id, match[0].AgencyID
+			ia.path = byID[match[0].AgencyID].Path
+		}
+		key := fmt.Sprintf("%d/%s", ia.acc.PlatformID, ia.acc.Handle)
+		col := "handle"
+		if !im.has(r, col) {
+			col = "url"
+		}
+		if first, dup := seen[key]; dup {
+			im.bad(r, col, "import.duplicate_row", map[string]any{"Line": first})
+			continue
+		}
+		seen[key] = r.Line
+		good = append(good, ia)
+	}
+	if err := s.currentAccounts(ctx, good); err != nil {
+		return err
+	}
+	// Third pass: permissions, and what each row changes.
+	var create, update []*importAccount
+	for i := range good {
+		ia := &good[i]
+		t := Target{Resource: ResAccount, AgencyPath: ia.path, OfficialID: derefOr(ia.acc.OfficialID)}
+		if ia.cur == nil {
+			if !im.a.Can(ActionCreate, t) {
+				im.bad(ia.row, "", "import.forbidden", nil)
+				continue
+			}
+			create = append(create, ia)
+			continue
+		}
+		curPath := ""
+		if ag, ok := byID[ia.cur.AgencyID]; ok {
+			curPath = ag.Path
+		}
+		if !im.a.Can(ActionUpdate, Target{Resource: ResAccount, AgencyPath: curPath, OfficialID: derefOr(ia.cur.OfficialID)}) {
+			// Someone else's account (perhaps a personal one): say it is
+			// taken, not whose.
+			im.bad(ia.row, "url", "account.duplicate_hidden", nil)
+			continue
+		}
+		if !im.a.Can(ActionUpdate, t) {
+			im.bad(ia.row, "", "import.forbidden", nil)
+			continue
+		}
+		if ia.unchanged() {
+			im.res.Unchanged++
+			continue
+		}
+		update = append(update, ia)
+	}
+	im.res.Created, im.res.Updated = len(create), len(update)
+	if im.opt.DryRun || (im.res.Bad > 0 && !im.opt.GoodOnly) {
+		return nil
+	}
+	return im.writeAccounts(ctx, create, update)
+}
+
+func derefOr(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// unchanged reports whether the row asks for what is stored.
+func (ia *importAccount) unchanged() bool {
+	c, w := ia.cur, ia.acc
+	if c.Display != w.Display || c.Capacity != w.Capacity || c.AgencyID != w.AgencyID || derefOr(c.OfficialID) != derefOr(w.OfficialID) {
+		return false
+	}
+	if ia.hasStatus && c.Status != w.Status {
+		return false
+	}
+	if ia.hasOpened && (c.OpenedOn == nil || !c.OpenedOn.Equal(*w.OpenedOn)) {
+		return false
+	}
+	return true
+}
+
+// officialsByCode finds the officials with the given employee codes.
+func (s *Store) officialsByCode(ctx context.Context, codes []string) (map[string][]officialRef, error) {
+	out := map[string][]officialRef{}
+	uniq := map[string]bool{}
+	var list []string
+	for _, c := range codes {
+		if !uniq[c] {
+			uniq[c] = true
+			list = append(list, c)
+		}
+	}
+	for start := 0; start < len(list); start += 500 {
+		part := list[start:min(start+500, len(list))]
+		rows, err := s.rdb(ctx).Raw("SELECT id, agency_id, employee_code FROM officials WHERE employee_code IN ?", part).Rows()
+		if err != nil {
+			return nil, fmt.Errorf("import: officials: %w", err)
+		}
+		for rows.Next() {
+			var o officialRef
+			var code string
+			if err := rows.Scan(&o.ID, &o.AgencyID, &code); err != nil {
+				_ = rows.Close()
+				return nil, fmt.Errorf("import: officials: %w", err)
+			}
+			out[code] = append(out[code], o)
+		}
+		err = rows.Err()
+		_ = rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("import: officials: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// currentAccounts finds the stored account of each row's key, a batch of
+// handles per platform at a time on the (platform_id, handle) index.
+func (s *Store) currentAccounts(ctx context.Context, rows []importAccount) error {
+	byPlatform := map[int64][]int{}
+	for i := range rows {
+		byPlatform[rows[i].acc.PlatformID] = append(byPlatform[rows[i].acc.PlatformID], i)
+	}
+	for pid, idx := range byPlatform {
+		at := make(map[string]int, len(idx))
+		for _, i := range idx {
+			at[rows[i].acc.Handle] = i
+		}
+		for start := 0; start < len(idx); start += 500 {
+			part := idx[start:min(start+500, len(idx))]
+			handles := make([]string, len(part))
+			for j, i := range part {
+				handles[j] = rows[i].acc.Handle
+			}
+			var found []Account
+			if err := s.rdb(ctx).Where("platform_id = ? AND handle IN ?", pid, handles).Find(&found).Error; err != nil {
+				return fmt.Errorf("import: accounts: %w", err)
+			}
+			for k := range found {
+				rows[at[found[k].Handle]].cur = &found[k]
+			}
+		}
+	}
+	return nil
+}
+
+// accountInsertColumns are the columns a bulk insert writes.
+var accountInsertColumns = []string{"platform_id", "handle", "display", "url", "agency_id", "official_id", "agency_at0", "agency_at1", "agency_at2",
+	"agency_at3", "agency_at4", "capacity", "status", "source", "verification", "opened_on", "closed_at", "created_at", "updated_at"}
+
+// writeAccounts inserts the new accounts in multi-row statements and
+// changes the others one by one through UpdateAccount, which keeps its
+// rules (a re-import mostly creates, or changes nothing).
+func (im *importer) writeAccounts(ctx context.Context, create, update []*importAccount) error {
+	s := im.s
+	total := len(create) + len(update)
+	now := s.Now()
+	source := defaultSource(im.a)
+	db := s.db(ctx).Statement.ConnPool
+	const perInsert = 500
+	events := make([]pendingEvent, 0, len(create))
+	ids := make([]int64, 0, len(create))
+	args := make([]any, 0, perInsert*len(accountInsertColumns))
+	for start := 0; start < len(create); start += perInsert {
+		part := create[start:min(start+perInsert, len(create))]
+		args = args[:0]
+		at := make(map[string]*importAccount, len(part))
+		for _, ia := range part {
+			acc := &ia.acc
+			if acc.Status == "" {
+				acc.Status = StatusActive
+			}
+			acc.Source, acc.Verification, acc.CreatedAt, acc.UpdatedAt = source, VerificationUnverified, now, now
+			if acc.Status == StatusClosed {
+				acc.ClosedAt = &now
+			}
+			AncestryOf(ia.path).apply(acc)
+			args = append(args, acc.PlatformID, acc.Handle, acc.Display, acc.URL, acc.AgencyID, acc.OfficialID, acc.AgencyAt0, acc.AgencyAt1, acc.AgencyAt2,
+				acc.AgencyAt3, acc.AgencyAt4, acc.Capacity, acc.Status, acc.Source, acc.Verification, utcPtr(acc.OpenedOn), acc.ClosedAt, now, now)
+			at[fmt.Sprintf("%d/%s", acc.PlatformID, acc.Handle)] = ia
+		}
+		row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(accountInsertColumns)), ",") + ")"
+		q := "INSERT INTO accounts (" + strings.Join(accountInsertColumns, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+",", len(part)), ",") + " RETURNING id, platform_id, handle" //nolint:gosec // G202: column names are the constants above
+		rows, err := db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("import accounts: %w", err)
+		}
+		for rows.Next() {
+			var id, pid int64
+			var handle string
+			if err := rows.Scan(&id, &pid, &handle); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("import accounts: %w", err)
+			}
+			// RETURNING promises no order: match rows on their key.
+			if ia := at[fmt.Sprintf("%d/%s", pid, handle)]; ia != nil {
+				ia.acc.ID = id
+			}
+		}
+		err = rows.Err()
+		_ = rows.Close()
+		if err != nil {
+			return fmt.Errorf("import accounts: %w", err)
+		}
+		for _, ia := range part {
+			ids = append(ids, ia.acc.ID)
+			events = append(events, pendingEvent{action: "create", entity: "account", id: ia.acc.ID, change: accountAudit(ia.acc)})
+		}
+		im.progress(StageWrite, start+len(part), total)
+	}
+	if err := s.recordMany(ctx, im.a, events); err != nil {
+		return err
+	}
+	for i, ia := range update {
+		c := ia.cur
+		in := AccountInput{PlatformCode: im.platformCode[c.PlatformID], Handle: ia.acc.Display, Capacity: ia.acc.Capacity, AgencyID: ia.acc.AgencyID, OfficialID: derefOr(ia.acc.OfficialID),
+			Status: c.Status, Source: c.Source, Verification: c.Verification, OpenedOn: c.OpenedOn}
+		if ia.hasStatus {
+			in.Status = ia.acc.Status
+		}
+		if ia.hasOpened {
+			in.OpenedOn = ia.acc.OpenedOn
+		}
+		if _, err := s.UpdateAccount(ctx, im.a, c.ID, in); err != nil {
+			if im.badFields(ia.row, err, map[string]string{"url": "handle", "agency_id": "agency_code", "official_id": "official_employee_code"}) {
+				return ErrImportRejected
+			}
+			return err
+		}
+		im.progress(StageWrite, len(create)+i+1, total)
+	}
+	if len(ids) > 1000 {
+		s.touchAll(ctx)
+	} else {
+		s.touch(ctx, ids...)
+	}
+	return nil
+}
+
+// utcPtr is t in UTC, for raw statements that the UTC callback (utc.go)
+// does not see.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,258 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"hozur/registry/sheet"
+	"hozur/registry/textnorm"
+)
+
+// importOfficial is one good row of an official sheet.
+type importOfficial struct {
+	row  sheet.Row
+	in   OfficialInput // empty cells filled from the stored record when there is one
+	path string
+	// has says which optional columns the row fills.
+	has map[string]bool
+	cur *Official
+}
+
+// officialKey is an official's natural key: agency and employee code, or
+// agency, name and position when there is no code.
+func officialKey(agencyID int64, code, name, position string) string {
+	if code != "" {
+		return fmt.Sprintf("%d/c/%s", agencyID, code)
+	}
+	return fmt.Sprintf("%d/n/%s/%s", agencyID, keyOf(name), keyOf(position))
+}
+
+var officialFields = map[string]string{"agency_id": "agency_code"}
+
+func (im *importer) officials(ctx context.Context) error {
+	s := im.s
+	byCode, _, err := s.agencyRefs(ctx)
+	if err != nil {
+		return err
+	}
+	rows := make([]importOfficial, 0, len(im.t.Rows))
+	agencies := map[int64]bool{}
+	for n, r := range im.t.Rows {
+		im.progress(StageCheck, n, len(im.t.Rows))
+		im.extraCells(r)
+		io := importOfficial{row: r, has: map[string]bool{}}
+		code := agencyCode(im.cell(r, "agency_code"))
+		ag, ok := byCode[code]
+		if code != "" && !ok {
+			im.bad(r, "agency_code", "import.unknown_agency", map[string]any{"Value": code})
+		}
+		rank := 0
+		if v := im.choice(r, "rank"); v != "" {
+			_, _ = fmt.Sscan(v, &rank)
+		} else if !im.has(r, "rank") {
+			im.bad(r, "rank", "error.required", nil)
+		}
+		serving := true
+		if v := im.choice(r, "serving"); v != "" {
+			serving = v == "true"
+			io.has["serving"] = true
+		}
+		start, _ := im.date(r, "term_start")
+		io.in = OfficialInput{AgencyID: ag.ID, Name: im.cell(r, "name"), Position: im.cell(r, "position"), Rank: rank, Serving: serving,
+			TermStart: start, Email: im.cell(r, "email"), Phone: im.cell(r, "phone"), EmployeeCode: im.cell(r, "employee_code")}
+		for _, k := range []string{"email", "phone", "employee_code", "term_start"} {
+			io.has[k] = im.has(r, k)
+		}
+		io.in.normalise()
+		fe := io.in.validate()
+		if ag.ID == 0 {
+			delete(fe, "agency_id") // told above, or below as required
+			if code == "" {
+				fe.add("agency_id", "error.required")
+			}
+		}
+		if rank == 0 {
+			delete(fe, "rank") // told above
+		}
+		if len(fe) > 0 {
+			im.badFields(r, fe.err(), officialFields)
+		}
+		if im.badRow[r.Line] {
+			continue
+		}
+		io.path = ag.Path
+		agencies[ag.ID] = true
+		rows = append(rows, io)
+	}
+	im.progress(StageCheck, len(im.t.Rows), len(im.t.Rows))
+	current, err := s.officialsOf(ctx, agencies)
+	if err != nil {
+		return err
+	}
+	seen := map[string]int{}
+	var create, update []*importOfficial
+	for i := range rows {
+		io := &rows[i]
+		r, in := io.row, &io.in
+		key := officialKey(in.AgencyID, in.EmployeeCode, in.Name, in.Position)
+		if first, dup := seen[key]; dup {
+			col := "employee_code"
+			if in.EmployeeCode == "" {
+				col = "name"
+			}
+			im.bad(r, col, "import.duplicate_row", map[string]any{"Line": first})
+			continue
+		}
+		seen[key] = r.Line
+		io.cur = current[key]
+		t := Target{Resource: ResOfficial, AgencyPath: io.path}
+		if io.cur == nil {
+			if !im.a.Can(ActionCreate, t) {
+				im.bad(r, "", "import.forbidden", nil)
+				continue
+			}
+			create = append(create, io)
+			continue
+		}
+		t.OfficialID = io.cur.ID
+		if !im.a.Can(ActionUpdate, t) {
+			im.bad(r, "", "import.forbidden", nil)
+			continue
+		}
+		io.fill()
+		if io.unchanged() {
+			im.res.Unchanged++
+			continue
+		}
+		update = append(update, io)
+	}
+	im.res.Created, im.res.Updated = len(create), len(update)
+	if im.opt.DryRun || (im.res.Bad > 0 && !im.opt.GoodOnly) {
+		return nil
+	}
+	return im.writeOfficials(ctx, create, update)
+}
+
+// fill takes what the row leaves empty from the stored record.
+func (io *importOfficial) fill() {
+	c, in := io.cur, &io.in
+	in.TermEnd = c.TermEnd
+	if !io.has["email"] {
+		in.Email = c.Email
+	}
+	if !io.has["phone"] {
+		in.Phone = c.Phone
+	}
+	if !io.has["employee_code"] {
+		in.EmployeeCode = c.EmployeeCode
+	}
+	if !io.has["serving"] {
+		in.Serving = c.Serving
+	}
+	if !io.has["term_start"] {
+		in.TermStart = c.TermStart
+	}
+}
+
+func (io *importOfficial) unchanged() bool {
+	c, in := io.cur, io.in
+	same := func(a, b string) bool { return a == b }
+	if !same(c.Name, in.Name) || !same(c.Position, in.Position) || c.Rank != in.Rank || c.Serving != in.Serving ||
+		!same(c.Email, in.Email) || !same(c.Phone, in.Phone) || !same(c.EmployeeCode, in.EmployeeCode) {
+		return false
+	}
+	switch {
+	case c.TermStart == nil && in.TermStart == nil:
+		return true
+	case c.TermStart == nil || in.TermStart == nil:
+		return false
+	}
+	return c.TermStart.Equal(*in.TermStart)
+}
+
+// officialsOf loads the officials of the given agencies by natural key.
+func (s *Store) officialsOf(ctx context.Context, agencies map[int64]bool) (map[string]*Official, error) {
+	ids := make([]int64, 0, len(agencies))
+	for id := range agencies {
+		ids = append(ids, id)
+	}
+	out := map[string]*Official{}
+	for start := 0; start < len(ids); start += 500 {
+		var list []Official
+		if err := s.rdb(ctx).Where("agency_id IN ?", ids[start:min(start+500, len(ids))]).Find(&list).Error; err != nil {
+			return nil, fmt.Errorf("import: officials: %w", err)
+		}
+		for i := range list {
+			o := &list[i]
+			if o.EmployeeCode != "" {
+				out[officialKey(o.AgencyID, o.EmployeeCode, "", "")] = o
+			}
+			// An official with a code is also found by name and position,
+			// for files that leave the code out.
+			if k := officialKey(o.AgencyID, "", o.Name, o.Position); out[k] == nil {
+				out[k] = o
+			}
+		}
+	}
+	return out, nil
+}
+
+var officialInsertColumns = []string{"agency_id", "name", "name_key", "position", "rank", "serving", "term_start", "email", "phone", "employee_code", "created_at", "updated_at"}
+
+func (im *importer) writeOfficials(ctx context.Context, create, update []*importOfficial) error {
+	s := im.s
+	total := len(create) + len(update)
+	now := s.Now()
+	db := s.db(ctx).Statement.ConnPool
+	const perInsert = 500
+	events := make([]pendingEvent, 0, len(create))
+	args := make([]any, 0, perInsert*len(officialInsertColumns))
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(officialInsertColumns)), ",") + ")"
+	for start := 0; start < len(create); start += perInsert {
+		part := create[start:min(start+perInsert, len(create))]
+		args = args[:0]
+		at := make(map[string]*importOfficial, len(part))
+		for _, io := range part {
+			in := io.in
+			args = append(args, in.AgencyID, in.Name, textnorm.Key(in.Name), in.Position, in.Rank, in.Serving, utcPtr(in.TermStart), in.Email, in.Phone, in.EmployeeCode, now, now)
+			at[officialKey(in.AgencyID, in.EmployeeCode, in.Name, in.Position)] = io
+		}
+		q := "INSERT INTO officials (" + strings.Join(officialInsertColumns, ", ") + ") VALUES " + //nolint:gosec // G202: column names are the constants above
+			strings.TrimSuffix(strings.Repeat(row+",", len(part)), ",") + " RETURNING id, agency_id, employee_code, name, position"
+		rows, err := db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("import officials: %w", err)
+		}
+		for rows.Next() {
+			var id, agency int64
+			var code, name, position string
+			if err := rows.Scan(&id, &agency, &code, &name, &position); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("import officials: %w", err)
+			}
+			if io := at[officialKey(agency, code, name, position)]; io != nil {
+				events = append(events, pendingEvent{action: "create", entity: "official", id: id, change: officialAudit(io.in)})
+			}
+		}
+		err = rows.Err()
+		_ = rows.Close()
+		if err != nil {
+			return fmt.Errorf("import officials: %w", err)
+		}
+		im.progress(StageWrite, start+len(part), total)
+	}
+	if err := s.recordMany(ctx, im.a, events); err != nil {
+		return err
+	}
+	for i, io := range update {
+		if _, err := s.UpdateOfficial(ctx, im.a, io.cur.ID, io.in); err != nil {
+			if im.badFields(io.row, err, officialFields) {
+				return ErrImportRejected
+			}
+			return err
+		}
+		im.progress(StageWrite, len(create)+i+1, total)
+	}
+	return nil
+}

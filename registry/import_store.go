@@ -1,0 +1,124 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Import states.
+const (
+	ImportChecked  = "checked"  // uploaded and checked, waiting to be applied
+	ImportApplied  = "applied"  // written
+	ImportRejected = "rejected" // an apply found bad rows and wrote nothing
+)
+
+// ImportUpload is an uploaded file between its check and its apply, and
+// afterwards the record of what it did.
+type ImportUpload struct {
+	ID        int64
+	UserID    int64
+	Kind      string
+	FileName  string
+	Encoding  string
+	Data      []byte `gorm:"column:data"`
+	State     string
+	Rows      int
+	BadRows   int
+	Result    string // ImportResult as JSON
+	CreatedAt time.Time
+	AppliedAt *time.Time
+}
+
+// TableName names the table.
+func (ImportUpload) TableName() string { return "imports" }
+
+// Outcome decodes the stored result.
+func (u *ImportUpload) Outcome() (*ImportResult, error) {
+	var r ImportResult
+	if u.Result == "" {
+		return &r, nil
+	}
+	if err := json.Unmarshal([]byte(u.Result), &r); err != nil {
+		return nil, fmt.Errorf("import %d: result: %w", u.ID, err)
+	}
+	return &r, nil
+}
+
+// importKeep is how long an upload's file is kept for its apply.
+const importKeep = 24 * time.Hour
+
+// SaveImport keeps an uploaded file with its check's result, for the
+// person who uploaded it to apply.
+func (s *Store) SaveImport(ctx context.Context, a Actor, kind, name, enc string, data []byte, res *ImportResult) (*ImportUpload, error) {
+	if err := s.mayImport(a, kind); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("save import: %w", err)
+	}
+	u := &ImportUpload{UserID: a.UserID, Kind: kind, FileName: name, Encoding: enc, Data: data, State: ImportChecked, Rows: res.Rows,
+		BadRows: res.Bad, Result: string(b), CreatedAt: s.Now()}
+	if err := s.db(ctx).Create(u).Error; err != nil {
+		return nil, fmt.Errorf("save import: %w", err)
+	}
+	return u, nil
+}
+
+// ImportUploadOf returns an upload; only its uploader sees it.
+func (s *Store) ImportUploadOf(ctx context.Context, a Actor, id int64) (*ImportUpload, error) {
+	var u ImportUpload
+	err := s.rdb(ctx).Where("id = ? AND user_id = ?", id, a.UserID).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("import %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+// ImportUploads lists the actor's recent uploads, newest first, without
+// their files.
+func (s *Store) ImportUploads(ctx context.Context, a Actor, limit int) ([]ImportUpload, error) {
+	var out []ImportUpload
+	err := s.rdb(ctx).Omit("data").Where("user_id = ?", a.UserID).Order("id DESC").Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("imports: %w", err)
+	}
+	return out, nil
+}
+
+// FinishImport records an apply's outcome and drops the file: once applied
+// it is in the registry, and a copy would be personal data kept twice.
+func (s *Store) FinishImport(ctx context.Context, a Actor, id int64, res *ImportResult) error {
+	b, err := json.Marshal(res)
+	if err != nil {
+		return fmt.Errorf("finish import: %w", err)
+	}
+	upd := map[string]any{"state": ImportRejected, "result": string(b), "bad_rows": res.Bad}
+	if res.Applied {
+		now := s.Now()
+		upd = map[string]any{"state": ImportApplied, "result": string(b), "bad_rows": res.Bad, "data": nil, "applied_at": &now}
+	}
+	err = s.db(ctx).Model(&ImportUpload{}).Where("id = ? AND user_id = ?", id, a.UserID).Updates(upd).Error
+	if err != nil {
+		return fmt.Errorf("finish import: %w", err)
+	}
+	return nil
+}
+
+// PurgeImports drops the files of uploads older than a day that were never
+// applied; the records stay. It returns how many files it dropped.
+func (s *Store) PurgeImports(ctx context.Context, now time.Time) (int64, error) {
+	res := s.db(ctx).Model(&ImportUpload{}).Where("data IS NOT NULL AND created_at < ?", now.Add(-importKeep).UTC()).Update("data", nil)
+	if res.Error != nil {
+		return 0, fmt.Errorf("purge imports: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
