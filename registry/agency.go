@@ -366,7 +366,7 @@ func ptrVal[T any](p *T) any {
 
 // likeEscape escapes LIKE wildcards in user input.
 func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return likeEscaper.Replace(s)
 }
 
 // pathRange is the key range of a subtree: every path that starts with p.
@@ -394,3 +394,6 @@ func (s *Store) filterAgency(ctx context.Context, id int64) (*Agency, error) {
 
 // Int64Ptr returns a pointer to v, for optional filters.
 func Int64Ptr(v int64) *int64 { return &v }
+
+// likeEscaper escapes LIKE's wildcards and its escape character.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

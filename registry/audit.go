@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -206,13 +205,13 @@ func (s *Store) recordMany(ctx context.Context, a Actor, evs []pendingEvent) err
 		const perInsert = 500
 		var h hasher
 		args := make([]any, 0, perInsert*11)
+		ins := s.inserter(ctx, "audit_events", []string{"id", "at", "actor_id", "actor", "action", "entity", "entity_id", "change", "ip", "prev_hash", "hash"}, "")
+		defer ins.close()
 		flush := func(n int) error {
 			if n == 0 {
 				return nil
 			}
-			q := "INSERT INTO audit_events (id, at, actor_id, actor, action, entity, entity_id, change, ip, prev_hash, hash) VALUES " +
-				strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?),", n), ",")
-			if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			if err := ins.exec(ctx, n, args); err != nil {
 				return fmt.Errorf("audit: %w", err)
 			}
 			args = args[:0]

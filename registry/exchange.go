@@ -93,7 +93,7 @@ func ExchangeColumns(kind string) ([]Column, error) {
 // headerKey is how headers compare: case, spaces, underscores and the
 // Persian/Arabic spelling of letters do not matter.
 func headerKey(h string) string {
-	return textnorm.Key(strings.NewReplacer("_", " ", "-", " ").Replace(h))
+	return textnorm.Key(headerSeparators.Replace(h))
 }
 
 // choose maps a cell to its choice's code; ok is false when the value is
@@ -116,3 +116,6 @@ func (c Column) ChoiceCodes() []string {
 	}
 	return out
 }
+
+// headerSeparators: "agency_code", "agency-code" and "Agency Code" are one header.
+var headerSeparators = strings.NewReplacer("_", " ", "-", " ")

@@ -339,7 +339,8 @@ func (im *importer) writeAccounts(ctx context.Context, create, update []*importA
 	total := len(create) + len(update)
 	now := s.Now()
 	source := defaultSource(im.a)
-	db := s.db(ctx).Statement.ConnPool
+	ins := s.inserter(ctx, "accounts", accountInsertColumns, "RETURNING id, platform_id, handle")
+	defer ins.close()
 	const perInsert = 500
 	events := make([]pendingEvent, 0, len(create))
 	ids := make([]int64, 0, len(create))
@@ -362,9 +363,7 @@ func (im *importer) writeAccounts(ctx context.Context, create, update []*importA
 				acc.AgencyAt3, acc.AgencyAt4, acc.Capacity, acc.Status, acc.Source, acc.Verification, utcPtr(acc.OpenedOn), acc.ClosedAt, now, now)
 			at[fmt.Sprintf("%d/%s", acc.PlatformID, acc.Handle)] = ia
 		}
-		row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(accountInsertColumns)), ",") + ")"
-		q := "INSERT INTO accounts (" + strings.Join(accountInsertColumns, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+",", len(part)), ",") + " RETURNING id, platform_id, handle" //nolint:gosec // G202: column names are the constants above
-		rows, err := db.QueryContext(ctx, q, args...)
+		rows, err := ins.query(ctx, len(part), args)
 		if err != nil {
 			return fmt.Errorf("import accounts: %w", err)
 		}

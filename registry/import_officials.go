@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"hozur/registry/sheet"
 	"hozur/registry/textnorm"
@@ -204,11 +203,11 @@ func (im *importer) writeOfficials(ctx context.Context, create, update []*import
 	s := im.s
 	total := len(create) + len(update)
 	now := s.Now()
-	db := s.db(ctx).Statement.ConnPool
+	ins := s.inserter(ctx, "officials", officialInsertColumns, "RETURNING id, agency_id, employee_code, name, position")
+	defer ins.close()
 	const perInsert = 500
 	events := make([]pendingEvent, 0, len(create))
 	args := make([]any, 0, perInsert*len(officialInsertColumns))
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(officialInsertColumns)), ",") + ")"
 	for start := 0; start < len(create); start += perInsert {
 		part := create[start:min(start+perInsert, len(create))]
 		args = args[:0]
@@ -218,9 +217,7 @@ func (im *importer) writeOfficials(ctx context.Context, create, update []*import
 			args = append(args, in.AgencyID, in.Name, textnorm.Key(in.Name), in.Position, in.Rank, in.Serving, utcPtr(in.TermStart), in.Email, in.Phone, in.EmployeeCode, now, now)
 			at[officialKey(in.AgencyID, in.EmployeeCode, in.Name, in.Position)] = io
 		}
-		q := "INSERT INTO officials (" + strings.Join(officialInsertColumns, ", ") + ") VALUES " + //nolint:gosec // G202: column names are the constants above
-			strings.TrimSuffix(strings.Repeat(row+",", len(part)), ",") + " RETURNING id, agency_id, employee_code, name, position"
-		rows, err := db.QueryContext(ctx, q, args...)
+		rows, err := ins.query(ctx, len(part), args)
 		if err != nil {
 			return fmt.Errorf("import officials: %w", err)
 		}

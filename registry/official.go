@@ -37,7 +37,7 @@ func (in *OfficialInput) normalise() {
 	in.Name = textnorm.Display(in.Name)
 	in.Position = textnorm.Display(in.Position)
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	in.Phone = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(textnorm.ASCIIDigits(strings.TrimSpace(in.Phone)))
+	in.Phone = phoneNoise.Replace(textnorm.ASCIIDigits(strings.TrimSpace(in.Phone)))
 	in.EmployeeCode = strings.TrimSpace(textnorm.ASCIIDigits(in.EmployeeCode))
 }
 
@@ -309,3 +309,6 @@ func (s *Store) DeleteOfficial(ctx context.Context, a Actor, id int64) error {
 		return s.record(ctx, a, "delete", "official", id, map[string]any{"name": cur.Name})
 	})
 }
+
+// phoneNoise is what people put between a phone number's digits.
+var phoneNoise = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "")

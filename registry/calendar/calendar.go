@@ -22,7 +22,7 @@ func ParseDate(s string, tz *time.Location) (*time.Time, error) {
 	if s == "" {
 		return nil, nil
 	}
-	norm := strings.NewReplacer("/", "-", ".", "-").Replace(s)
+	norm := dateSeparators.Replace(s)
 	m := datePattern.FindStringSubmatch(norm)
 	if m == nil {
 		return nil, fmt.Errorf("date %q: want YYYY/MM/DD", s)
@@ -59,3 +59,6 @@ func dateOf(s string, y, m, d int, tz *time.Location) (*time.Time, error) {
 	}
 	return &t, nil
 }
+
+// dateSeparators turns every separator into "-".
+var dateSeparators = strings.NewReplacer("/", "-", ".", "-")

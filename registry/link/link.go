@@ -198,7 +198,7 @@ func FromHandle(platformCode string, handle string, platforms []Platform) (Accou
 	path := handlePath(p.Code, h)
 	if !strings.HasPrefix(path, "profile.php?") {
 		// In a typed handle '?' and '#' are mistakes, not a query to drop.
-		path = strings.NewReplacer("?", "%3F", "#", "%23").Replace(path)
+		path = pathEscaper.Replace(path)
 	}
 	if path == "" {
 		return Account{}, newError(CodeBadHandle)
@@ -329,3 +329,6 @@ func platformByCode(platforms []Platform, code string) (Platform, bool) {
 	}
 	return Platform{}, false
 }
+
+// pathEscaper keeps ? and # in a path from being read as its query or fragment.
+var pathEscaper = strings.NewReplacer("?", "%3F", "#", "%23")

@@ -109,6 +109,10 @@ func NewXLSX(w io.Writer, name string, rtl bool) (*XLSX, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
 	}
+	// The header stays in view while the rows scroll.
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, fmt.Errorf("xlsx: %w", err)
+	}
 	return &XLSX{f: f, sw: sw, out: w, rtl: rtl, head: head}, nil
 }
 
@@ -184,9 +188,6 @@ func (x *XLSX) Help(name string, rows [][]string) error {
 func (x *XLSX) flush() error {
 	if x.sw == nil {
 		return nil
-	}
-	if err := x.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
 	}
 	if err := x.sw.Flush(); err != nil {
 		return fmt.Errorf("xlsx: %w", err)

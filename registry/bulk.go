@@ -1,0 +1,72 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// inserter writes rows with multi-row INSERT statements, each shape
+// prepared once on the transaction's own connection. (gorm's prepared
+// statement cache would prepare them again on the transaction for every
+// call: a third of a bulk import's time.)
+type inserter struct {
+	conn   gorm.ConnPool
+	head   string // INSERT INTO t (cols) VALUES
+	row    string // (?,?,…)
+	suffix string // e.g. RETURNING id
+	stmts  map[int]*sql.Stmt
+}
+
+// inserter starts bulk inserts into table inside the current write
+// transaction. Table and column names are constants of the caller, never
+// input.
+func (s *Store) inserter(ctx context.Context, table string, cols []string, suffix string) *inserter {
+	conn := s.db(ctx).Statement.ConnPool
+	if p, ok := conn.(*gorm.PreparedStmtTX); ok {
+		conn = p.Tx
+	}
+	return &inserter{conn: conn, head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ",
+		row: "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")", suffix: suffix, stmts: map[int]*sql.Stmt{}}
+}
+
+func (in *inserter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	if st, ok := in.stmts[n]; ok {
+		return st, nil
+	}
+	q := in.head + strings.TrimSuffix(strings.Repeat(in.row+",", n), ",") + " " + in.suffix
+	st, err := in.conn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare insert: %w", err)
+	}
+	in.stmts[n] = st
+	return st, nil
+}
+
+// exec inserts n rows.
+func (in *inserter) exec(ctx context.Context, n int, args []any) error {
+	st, err := in.stmt(ctx, n)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
+// query inserts n rows and returns what the suffix's RETURNING names.
+func (in *inserter) query(ctx context.Context, n int, args []any) (*sql.Rows, error) {
+	st, err := in.stmt(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (in *inserter) close() {
+	for _, st := range in.stmts {
+		_ = st.Close()
+	}
+}
