@@ -186,10 +186,7 @@ func (im *importer) accounts(ctx context.Context) error {
 			ia.path = byID[match[0].AgencyID].Path
 		}
 		key := fmt.Sprintf("%d/%s", ia.acc.PlatformID, ia.acc.Handle)
-		col := "handle"
-		if !im.has(r, col) {
-			col = "url"
-		}
+		col := im.handleColumn(r)
 		if first, dup := seen[key]; dup {
 			im.bad(r, col, "import.duplicate_row", map[string]any{"Line": first})
 			continue
@@ -220,7 +217,7 @@ func (im *importer) accounts(ctx context.Context) error {
 		if !im.a.Can(ActionUpdate, Target{Resource: ResAccount, AgencyPath: curPath, OfficialID: derefOr(ia.cur.OfficialID)}) {
 			// Someone else's account (perhaps a personal one): say it is
 			// taken, not whose.
-			im.bad(ia.row, "url", "account.duplicate_hidden", nil)
+			im.bad(ia.row, im.handleColumn(ia.row), "account.duplicate_hidden", nil)
 			continue
 		}
 		if !im.a.Can(ActionUpdate, t) {
@@ -238,6 +235,14 @@ func (im *importer) accounts(ctx context.Context) error {
 		return nil
 	}
 	return im.writeAccounts(ctx, create, update)
+}
+
+// handleColumn is the column that names row r's account.
+func (im *importer) handleColumn(r sheet.Row) string {
+	if im.has(r, "handle") {
+		return "handle"
+	}
+	return "url"
 }
 
 func derefOr(p *int64) int64 {

@@ -119,3 +119,163 @@ func sortCopy(s []string) []string {
 	slices.Sort(c)
 	return c
 }
+
+// An upload is seen by its uploader only; its state is read without its
+// file, and the file is dropped once it is applied.
+func TestImportUploads(t *testing.T) {
+	w := newWorld(t, nil)
+	user := func(name string) Actor {
+		u := must[*User](t)(w.s.CreateUser(ctxb(), System, UserInput{Username: name, Password: "a long password", Role: RoleAdmin, Active: true}))
+		return Actor{UserID: u.ID, Username: u.Username, Role: RoleAdmin}
+	}
+	sara, reza := user("sara"), user("reza")
+	res := &ImportResult{Kind: ExchangeAgencies, Rows: 1}
+	u := must[*ImportUpload](t)(w.s.SaveImport(ctxb(), sara, ExchangeAgencies, "a.csv", "utf-8", []byte("code,name\r\n"), res))
+	if _, err := w.s.ImportUploadOf(ctxb(), reza, u.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another user's upload: %v", err)
+	}
+	if _, err := w.s.ImportUploadInfo(ctxb(), reza, u.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another user's upload info: %v", err)
+	}
+	info := must[*ImportUpload](t)(w.s.ImportUploadInfo(ctxb(), sara, u.ID))
+	if info.Size != 11 || info.Data != nil || info.FileName != "a.csv" || info.State != ImportChecked {
+		t.Fatalf("info %+v", info)
+	}
+	list := must[[]ImportUpload](t)(w.s.ImportUploads(ctxb(), sara, 10))
+	if len(list) != 1 || list[0].Data != nil || list[0].Size != 11 {
+		t.Fatalf("list %+v", list)
+	}
+	res.Applied = true
+	if err := w.s.FinishImport(ctxb(), sara, u.ID, res); err != nil {
+		t.Fatal(err)
+	}
+	info = must[*ImportUpload](t)(w.s.ImportUploadInfo(ctxb(), sara, u.ID))
+	if info.Size != 0 || info.State != ImportApplied || info.AppliedAt == nil {
+		t.Fatalf("applied %+v", info)
+	}
+	if !sara.MayImport(ExchangeAgencies) || (Actor{Role: RoleAuditor}).MayImport(ExchangeAccounts) || (Actor{Role: RoleLiaison, AgencyPath: "/1/"}).MayImport(ExchangeAgencies) ||
+		!(Actor{Role: RoleLiaison, AgencyPath: "/1/"}).MayImport(ExchangeAccounts) || sara.MayImport("users") {
+		t.Error("MayImport")
+	}
+}
+
+func TestImportAgenciesTreeAndUpdates(t *testing.T) {
+	s := openTest(t, nil)
+	// Children before their parents, a Persian kind, a loop and a parent
+	// nobody has.
+	text := "code,name,name_en,parent_code,kind\n" +
+		"moh-thr,دانشگاه علوم پزشكی تهران,,MOH,دانشگاه\n" +
+		"MOH,وزارت بهداشت,Ministry of Health,,ministry\n" +
+		"LOOP-A,الف,,LOOP-B,organisation\n" +
+		"LOOP-B,ب,,LOOP-A,organisation\n" +
+		"ORPHAN,یتیم,,NOPE,organisation\n" +
+		"BADKIND,نوع بد,,,planet\n"
+	tab := readSheet(t, "agencies.csv", text)
+	res, err := s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeAgencies, GoodOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"4|parent_code|agency.parent_cycle", "5|parent_code|agency.parent_cycle", "6|parent_code|import.unknown_agency", "7|kind|import.not_allowed"}
+	if got := sortCopy(issueSet(res)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("issues:\n%s", strings.Join(got, "\n"))
+	}
+	if res.Created != 2 || !res.Applied {
+		t.Fatalf("%+v", res)
+	}
+	child := must[*Agency](t)(s.AgencyByCode(ctxb(), "MOH-THR"))
+	parent := must[*Agency](t)(s.AgencyByCode(ctxb(), "MOH"))
+	if child.ParentID == nil || *child.ParentID != parent.ID || child.Kind != KindUniversity || child.Name != "دانشگاه علوم پزشکی تهران" {
+		t.Fatalf("child %+v", child)
+	}
+	// A rename is an update; the rest is unchanged; an empty parent keeps
+	// the stored one.
+	tab = readSheet(t, "agencies.csv", "code,name,kind,parent_code\nMOH,وزارت بهداشت، درمان و آموزش پزشکی,ministry,\nMOH-THR,دانشگاه علوم پزشکی تهران,university,\n")
+	res = must[*ImportResult](t)(s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeAgencies}))
+	if res.Updated != 1 || res.Unchanged != 1 || res.Created != 0 {
+		t.Fatalf("%+v", res)
+	}
+	if got := must[*Agency](t)(s.AgencyByCode(ctxb(), "MOH-THR")); got.ParentID == nil || *got.ParentID != parent.ID {
+		t.Fatal("an empty parent_code moved the agency")
+	}
+}
+
+func TestImportOfficialsNaturalKeys(t *testing.T) {
+	w := newWorld(t, nil)
+	text := "name,agency_code,position,rank,employee_code,email,term_start,serving\n" +
+		"علی رضایی,MIN-ICT,مشاور,4,۰۰۱۲,ali@example.ir,۱۴۰۲/۰۱/۲۱,بله\n" +
+		"ملیكا رضايي,MIN-ICT-TEH,مدیرکل,3,,,,\n" + // the world's official, by name and position
+		"سارا,MIN-ICT,مشاور,9,,not-an-email,1402/13/40,\n" +
+		"علی رضایی,MIN-ICT,مشاور,4,0012,,,\n" // same key as row 2
+	tab := readSheet(t, "officials.csv", text)
+	res, err := w.s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeOfficials, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"4|email|error.email", "4|rank|import.not_allowed", "4|term_start|import.bad_date", "5|employee_code|import.duplicate_row"}
+	if got := sortCopy(issueSet(res)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("issues:\n%s", strings.Join(got, "\n"))
+	}
+	if res.Created != 1 || res.Unchanged != 1 {
+		t.Fatalf("%+v", res)
+	}
+	res, err = w.s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeOfficials, GoodOnly: true})
+	if err != nil || res.Created != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	list := must[Result[OfficialView]](t)(w.s.Officials(ctxb(), System, OfficialFilter{AgencyID: w.ministry.ID}, Page{PerPage: 10}))
+	var ali *OfficialView
+	for i := range list.Items {
+		if list.Items[i].EmployeeCode == "0012" {
+			ali = &list.Items[i]
+		}
+	}
+	if ali == nil || ali.Email != "ali@example.ir" || ali.Rank != 4 || ali.TermStart == nil || !ali.Serving {
+		t.Fatalf("imported official %+v", ali)
+	}
+	// By employee code, a new position is an update of the same person.
+	tab = readSheet(t, "officials.csv", "name,agency_code,position,rank,employee_code\nعلی رضایی,MIN-ICT,معاون,3,12\n")
+	tab.Rows[0].Cells[4] = "0012"
+	res = must[*ImportResult](t)(w.s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeOfficials}))
+	if res.Updated != 1 || res.Created != 0 {
+		t.Fatalf("%+v", res)
+	}
+	got := must[*OfficialView](t)(w.s.Official(ctxb(), System, ali.ID))
+	if got.Position != "معاون" || got.Email != "ali@example.ir" {
+		t.Fatalf("after update %+v (an empty e-mail cell must keep the stored one)", got.Official)
+	}
+}
+
+func TestImportHeaderProblems(t *testing.T) {
+	s := openTest(t, nil)
+	tab := readSheet(t, "x.csv", "code,name,colour,name\nA,B,red,C\n")
+	res := must[*ImportResult](t)(s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeAgencies, DryRun: true}))
+	want := []string{"1|colour|import.unknown_column", "1|kind|import.missing_column", "1|name|import.duplicate_column"}
+	if got := sortCopy(issueSet(res)); strings.Join(got, "\n") != strings.Join(want, "\n") || !res.HeaderBad {
+		t.Fatalf("issues:\n%s", strings.Join(got, "\n"))
+	}
+	// Not even the good rows may go in under a bad header.
+	if _, err := s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeAgencies, GoodOnly: true}); !errors.Is(err, ErrImportRejected) {
+		t.Fatalf("bad header applied: %v", err)
+	}
+}
+
+func TestImportPermissions(t *testing.T) {
+	w := newWorld(t, nil)
+	liaison := Actor{UserID: 7, Username: "liaison", Role: RoleLiaison, AgencyID: w.sub.ID, AgencyPath: w.sub.Path}
+	text := "platform,handle,capacity,agency_code\ntelegram,sub_news,institutional,MIN-ICT-TEH\ntelegram,oil_news,institutional,MIN-OIL\n"
+	res := must[*ImportResult](t)(w.s.Import(ctxb(), liaison, readSheet(t, "a.csv", text), ImportOptions{Kind: ExchangeAccounts, DryRun: true}))
+	if got := issueSet(res); len(got) != 1 || got[0] != "3||import.forbidden" || res.Created != 1 {
+		t.Fatalf("liaison: %v %+v", got, res)
+	}
+	auditor := Actor{UserID: 8, Username: "auditor", Role: RoleAuditor}
+	if _, err := w.s.Import(ctxb(), auditor, readSheet(t, "a.csv", text), ImportOptions{Kind: ExchangeAccounts, DryRun: true}); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("auditor: %v", err)
+	}
+	// Another agency's personal account is "taken", without saying whose.
+	must[*AccountView](t)(w.s.CreateAccount(ctxb(), System, AccountInput{URL: "https://t.me/karimi_private", Capacity: CapacityPersonal, OfficialID: w.outside.ID}))
+	text = "platform,handle,capacity,agency_code\ntelegram,karimi_private,institutional,MIN-ICT-TEH\n"
+	res = must[*ImportResult](t)(w.s.Import(ctxb(), liaison, readSheet(t, "a.csv", text), ImportOptions{Kind: ExchangeAccounts, DryRun: true}))
+	if got := issueSet(res); len(got) != 1 || got[0] != "2|handle|account.duplicate_hidden" {
+		t.Fatalf("hidden duplicate: %v", got)
+	}
+}
