@@ -161,10 +161,14 @@ func (s *Scheduler) remindersJob(ctx context.Context, now time.Time) error {
 }
 
 func (s *Scheduler) maintenanceJob(pol registry.LoginPolicy) JobFunc {
-	return func(ctx context.Context, _ time.Time) error {
+	return func(ctx context.Context, now time.Time) error {
 		st := s.m.Store()
 		if _, err := st.PurgeSessions(ctx, pol); err != nil {
 			return fmt.Errorf("purge sessions: %w", err)
+		}
+		// Uploaded spreadsheets never applied are dropped after a day.
+		if _, err := st.PurgeImports(ctx, now); err != nil {
+			return err
 		}
 		return st.Maintain(ctx)
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/charmap"
 
@@ -277,5 +278,26 @@ func TestImportPermissions(t *testing.T) {
 	res = must[*ImportResult](t)(w.s.Import(ctxb(), liaison, readSheet(t, "a.csv", text), ImportOptions{Kind: ExchangeAccounts, DryRun: true}))
 	if got := issueSet(res); len(got) != 1 || got[0] != "2|handle|account.duplicate_hidden" {
 		t.Fatalf("hidden duplicate: %v", got)
+	}
+}
+
+func TestPurgeImportsKeepsTheRecord(t *testing.T) {
+	c := newClock()
+	s := openTest(t, c)
+	u := must[*User](t)(s.CreateUser(ctxb(), System, UserInput{Username: "boss", Password: "correct horse battery", Role: RoleAdmin}))
+	a := Actor{UserID: u.ID, Username: u.Username, Role: RoleAdmin}
+	up := must[*ImportUpload](t)(s.SaveImport(ctxb(), a, ExchangeAgencies, "a.csv", "auto", []byte("code\n"), &ImportResult{Rows: 1}))
+	if n := must[int64](t)(s.PurgeImports(ctxb(), c.now().Add(time.Hour))); n != 0 {
+		t.Fatalf("purged %d fresh uploads", n)
+	}
+	if n := must[int64](t)(s.PurgeImports(ctxb(), c.now().Add(25*time.Hour))); n != 1 {
+		t.Fatalf("purged %d old uploads, want 1", n)
+	}
+	got := must[*ImportUpload](t)(s.ImportUploadOf(ctxb(), a, up.ID))
+	if got.Data != nil || got.FileName != "a.csv" {
+		t.Fatalf("after purge: %+v", got)
+	}
+	if _, err := s.ImportUploadOf(ctxb(), Actor{UserID: u.ID + 1, Role: RoleAdmin}, up.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another user's upload: %v", err)
 	}
 }
