@@ -56,6 +56,8 @@ type Config struct {
 	Monitor Monitor `yaml:"monitor"`
 	// Mail configures SMTP delivery of reports, reminders and notifications.
 	Mail Mail `yaml:"mail"`
+	// Public configures the public verification of accounts.
+	Public Public `yaml:"public"`
 	// AdminPassword comes only from HOZUR_ADMIN_PASSWORD or HOZUR_ADMIN_PASSWORD_FILE, never from YAML.
 	AdminPassword string `yaml:"-" env:"HOZUR_ADMIN_PASSWORD"`
 }
@@ -146,6 +148,16 @@ type Mail struct {
 	Office []string `yaml:"office" env:"HOZUR_MAIL_OFFICE" envSeparator:","`
 }
 
+// Public configures the public verification page and API, which need no sign-in.
+type Public struct {
+	// Verify turns on /verify and /api/v1/public/*; off, they answer 404.
+	Verify bool `yaml:"verify" env:"HOZUR_PUBLIC_VERIFY"`
+	// RateLimit is how many public requests a client IP may make per minute.
+	RateLimit int `yaml:"rate_limit" env:"HOZUR_PUBLIC_RATE_LIMIT"`
+	// RateBurst is how many it may make at once before the limit applies.
+	RateBurst int `yaml:"rate_burst" env:"HOZUR_PUBLIC_RATE_BURST"`
+}
+
 // Default returns the built-in configuration, which is valid on its own.
 func Default() Config {
 	return Config{
@@ -172,7 +184,8 @@ func Default() Config {
 		Monitor: Monitor{ExpiringDays: 30, ReviewSLADays: 14, InfoDays: 14, UnverifiedDays: 30,
 			Capacities: []string{"institutional", "office", "personal"}, Ranks: []int{1, 2, 3, 4, 5}, Severities: map[string]string{},
 			ScanSpec: "0 2 * * *", ReportSpec: "0 7 * * 6", RemindersSpec: "0 8 * * *", MaintenanceSpec: "30 3 * * *"},
-		Mail: Mail{Port: 587, TLS: "starttls", Office: []string{}},
+		Mail:   Mail{Port: 587, TLS: "starttls", Office: []string{}},
+		Public: Public{Verify: true, RateLimit: 60, RateBurst: 20},
 	}
 }
 

@@ -156,6 +156,12 @@ func (c *Config) Validate() error {
 	if c.Exemptions.ClosureDays < 1 || c.Exemptions.ClosureDays > 365 {
 		bad("exemptions.closure_days", "must be from 1 to 365, got %d", c.Exemptions.ClosureDays)
 	}
+	if c.Public.RateLimit < 1 {
+		bad("public.rate_limit", "must be at least 1 request a minute, got %d", c.Public.RateLimit)
+	}
+	if c.Public.RateBurst < 1 {
+		bad("public.rate_burst", "must be at least 1, got %d", c.Public.RateBurst)
+	}
 
 	return errors.Join(errs...)
 }

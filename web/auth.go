@@ -14,6 +14,8 @@ import (
 type loginData struct {
 	Username string
 	Next     string
+	// Verify links to public verification, when it is on.
+	Verify bool
 }
 
 func (s *Server) loginForm(c echo.Context) error {
@@ -21,7 +23,7 @@ func (s *Server) loginForm(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
 	p := s.page(c, "login", "login.title")
-	p.Data = loginData{Next: safeNext(c.QueryParam("next"))}
+	p.Data = loginData{Next: safeNext(c.QueryParam("next")), Verify: s.cfg.Public.Verify}
 	return s.render(c, http.StatusOK, "login", p)
 }
 
@@ -30,7 +32,7 @@ func (s *Server) login(c echo.Context) error {
 	password := c.FormValue("password")
 	next := safeNext(c.FormValue("next"))
 	p := s.page(c, "login", "login.title")
-	p.Data = loginData{Username: username, Next: next}
+	p.Data = loginData{Username: username, Next: next, Verify: s.cfg.Public.Verify}
 	p.Errors = map[string]string{}
 	if username == "" {
 		p.Errors["username"] = p.L.T("error.required")

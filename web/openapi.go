@@ -61,6 +61,10 @@ type apiAction struct {
 	PathParam obj
 	// Media are other media types the answer may take, each a file.
 	Media []apiMedia
+	// Public needs no token (security: []) and is limited per client IP (429).
+	Public bool
+	// ETag: the answer carries an ETag, and If-None-Match with it answers 304.
+	ETag bool
 }
 
 // apiMedia is a media type an answer may take as a file, and when.
@@ -99,6 +103,7 @@ var errorResponses = []struct{ status, name, desc string }{
 	{"404", "NotFound", "No such record."},
 	{"409", "Conflict", "A duplicate, or a record others depend on."},
 	{"422", "Unprocessable", "Some fields, or query parameters, are not valid: error.fields names them."},
+	{"429", "TooManyRequests", "Too many requests from this address: wait the seconds Retry-After gives."},
 }
 
 func withErrors(responses obj, statuses ...string) obj {
@@ -122,6 +127,7 @@ func openAPIDocument() obj {
 	for _, e := range errorResponses {
 		responses[e.name] = obj{"description": e.desc, "content": jsonContent(ref("schemas", "Error"))}
 	}
+	responses["TooManyRequests"].(obj)["headers"] = obj{"Retry-After": obj{"description": "seconds to wait", "schema": obj{"type": "integer"}}}
 	paths := obj{
 		"/openapi.json": obj{"get": obj{
 			"operationId": "getOpenAPI", "summary": "This document", "tags": []string{"meta"}, "security": []any{},
@@ -246,8 +252,19 @@ func addAction(paths, schemas obj, r apiResource, act apiAction, idParam obj) {
 		}
 		content[m.Type] = obj{"schema": obj{"type": "string", "format": "binary", "description": m.Doc}}
 	}
-	op["responses"] = withErrors(obj{status: answer}, append([]string{"401"}, act.Errors...)...)
+	errs := append([]string{"401"}, act.Errors...)
+	if act.Public {
+		op["security"], errs = []any{}, append(slices.Clone(act.Errors), "429")
+	}
+	responses := obj{status: answer}
 	var params []any
+	if act.ETag {
+		answer["headers"] = obj{"ETag": obj{"description": "the answer's version, for If-None-Match", "schema": obj{"type": "string"}}}
+		responses["304"] = obj{"description": "Not modified: If-None-Match names the current ETag.",
+			"headers": obj{"ETag": obj{"description": "the answer's version", "schema": obj{"type": "string"}}}}
+		params = append(params, obj{"name": "If-None-Match", "in": "header", "description": "the ETag of an earlier answer", "schema": obj{"type": "string"}})
+	}
+	op["responses"] = withErrors(responses, errs...)
 	if act.Paged {
 		params = append(params, obj{"$ref": "#/components/parameters/per_page"}, obj{"$ref": "#/components/parameters/cursor"})
 	}

@@ -172,7 +172,30 @@ func apiResources() []apiResource {
 			}},
 		// Weekly reports.
 		reportAPI(),
+		publicAPI(),
 	}
+}
+
+// publicAPI is public verification's entry: no token, limited per client IP.
+func publicAPI() apiResource {
+	return apiResource{Path: "public", Schema: "PublicAccount", Plural: "PublicAccounts", Body: reflect.TypeFor[publicAccountBody](), Ops: []string{},
+		Note: "Public verification, for anyone without a token: whether an account is a registered institutional or office account, " +
+			"and of which agency. Personal accounts are never disclosed: a personal, a closed and an unknown account get the same " +
+			"answer. Requests are limited per client IP (429 with Retry-After); with public.verify off these paths answer 404.",
+		Actions: []apiAction{
+			{Method: "GET", Path: "/public/verify", OpID: "publicVerify", Public: true,
+				Summary: "Whether a link (or a platform and a handle) is a registered institutional or office account",
+				Answer:  "PublicVerification", Body: reflect.TypeFor[publicVerifyBody](), Desc: "The answer, registered or not.",
+				Params: []apiParam{{Name: "url", Type: "string", Doc: "a link to the account, e.g. https://t.me/irna_1313; with platform, a handle such as @irna_1313"},
+					{Name: "platform", Type: "string", Doc: "platform code, for a handle without a link"}},
+				Errors: []string{"404", "422"}},
+			{Method: "GET", Path: "/public/accounts", OpID: "listPublicAccounts", Public: true, ETag: true,
+				Summary: "The registered institutional and office accounts, by id",
+				Answer:  "PublicAccountList", Body: reflect.TypeFor[publicListBody](), Desc: "One page.",
+				Params: []apiParam{{Name: "after", Type: "integer", Doc: "next of the previous page; the list starts after this id"},
+					{Name: "limit", Type: "integer", Min: 1, Max: 500, Doc: "items per page, default 100"}},
+				Errors: []string{"404", "422"}},
+		}}
 }
 
 // monitorPaging is per_page and cursor: the monitor's lists are newest
@@ -209,6 +232,7 @@ func apiEnums() map[string][]string {
 		"flag_rule":  monitor.RuleCodes(), "flag_severity": severities, "flag_status": flagStatuses,
 		"flag_subject": {monitor.SubjectAccount, monitor.SubjectOfficial, monitor.SubjectAgency, monitor.SubjectJustification, monitor.SubjectPlatform},
 		"job_name":     jobNames, "job_outcome": monitor.Outcomes,
-		"job_trigger": {monitor.TriggerSchedule, monitor.TriggerManual, monitor.TriggerStartup, monitor.TriggerCLI},
+		"public_capacity": {registry.CapacityInstitutional, registry.CapacityOffice},
+		"job_trigger":     {monitor.TriggerSchedule, monitor.TriggerManual, monitor.TriggerStartup, monitor.TriggerCLI},
 	}
 }

@@ -83,6 +83,10 @@ func (s *Server) routes() {
 	// Weekly reports.
 	ap.GET("/reports", s.apiReportList)
 	ap.GET("/reports/:id", s.apiReportGet)
+	// Public verification: no token; off with public.verify, limited per IP.
+	pubPage, pubAPI := s.publicGuards()
+	api.GET("/public/verify", s.apiPublicVerify, pubAPI)
+	api.GET("/public/accounts", s.apiPublicAccounts, pubAPI)
 	api.Any("/*", func(c echo.Context) error { return apiError(http.StatusNotFound, "not_found", "error.not_found_page") })
 
 	// The pages: session cookie, CSRF token on every form.
@@ -95,6 +99,7 @@ func (s *Server) routes() {
 	ui.GET("/login", s.loginForm)
 	ui.POST("/login", s.login)
 	ui.POST("/lang", s.switchLang)
+	ui.GET("/verify", s.verifyPage, pubPage)
 
 	in := ui.Group("", s.requireUser)
 	in.POST("/logout", s.logout)
