@@ -392,12 +392,23 @@ func (s *Store) Import(ctx context.Context, a Actor, t *sheet.Table, opt ImportO
 	return out, err
 }
 
+// importResource is the kind of record a sheet of kind brings in.
+var importResource = map[string]Resource{ExchangeAgencies: ResAgency, ExchangeOfficials: ResOfficial, ExchangeAccounts: ResAccount}
+
+// MayImport reports whether the actor may import a sheet of kind at all:
+// whether they may add or change some record of its kind. Each row is still
+// checked against the record it writes (a liaison's rows must lie in their
+// agency's subtree).
+func (a Actor) MayImport(kind string) bool {
+	res, ok := importResource[kind]
+	return ok && (a.MayEver(ActionCreate, res) || a.MayEver(ActionUpdate, res))
+}
+
 func (s *Store) mayImport(a Actor, kind string) error {
-	res := map[string]Resource{ExchangeAgencies: ResAgency, ExchangeOfficials: ResOfficial, ExchangeAccounts: ResAccount}[kind]
-	if res == "" {
+	if _, ok := importResource[kind]; !ok {
 		return fmt.Errorf("import: unknown kind %q", kind)
 	}
-	if !a.MayEver(ActionCreate, res) && !a.MayEver(ActionUpdate, res) {
+	if !a.MayImport(kind) {
 		return ErrForbidden
 	}
 	return nil

@@ -32,6 +32,9 @@ type ImportUpload struct {
 	Result    string // ImportResult as JSON
 	CreatedAt time.Time
 	AppliedAt *time.Time
+	// Size is the kept file's length, 0 once it is dropped; read by
+	// ImportUploadInfo and ImportUploads, which leave the file out.
+	Size int64 `gorm:"->"`
 }
 
 // TableName names the table.
@@ -83,11 +86,31 @@ func (s *Store) ImportUploadOf(ctx context.Context, a Actor, id int64) (*ImportU
 	return &u, nil
 }
 
+// uploadInfoColumns are an upload's columns with its file's size instead
+// of the file.
+const uploadInfoColumns = "id, user_id, kind, file_name, encoding, state, rows, bad_rows, result, created_at, applied_at, COALESCE(length(data), 0) AS size"
+
+// ImportUploadInfo returns an upload without its file, which may be tens of
+// megabytes: for pages that show an upload's state, polled while it is
+// applied. Size tells whether the file is still kept. Only its uploader
+// sees it.
+func (s *Store) ImportUploadInfo(ctx context.Context, a Actor, id int64) (*ImportUpload, error) {
+	var u ImportUpload
+	err := s.rdb(ctx).Select(uploadInfoColumns).Where("id = ? AND user_id = ?", id, a.UserID).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("import %d: %w", id, err)
+	}
+	return &u, nil
+}
+
 // ImportUploads lists the actor's recent uploads, newest first, without
 // their files.
 func (s *Store) ImportUploads(ctx context.Context, a Actor, limit int) ([]ImportUpload, error) {
 	var out []ImportUpload
-	err := s.rdb(ctx).Omit("data").Where("user_id = ?", a.UserID).Order("id DESC").Limit(limit).Find(&out).Error
+	err := s.rdb(ctx).Select(uploadInfoColumns).Where("user_id = ?", a.UserID).Order("id DESC").Limit(limit).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("imports: %w", err)
 	}

@@ -189,9 +189,8 @@ func (x *XLSX) flush() error {
 	if x.sw == nil {
 		return nil
 	}
-	if err := x.sw.Flush(); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
+	// The drop-downs go in before the flush: it writes the sheet out as
+	// streamed, and what is added to the sheet after it is lost.
 	name := x.f.GetSheetName(0)
 	for col, values := range x.drops {
 		dv := excelize.NewDataValidation(true)
@@ -204,6 +203,9 @@ func (x *XLSX) flush() error {
 		if err := x.f.AddDataValidation(name, dv); err != nil {
 			return fmt.Errorf("xlsx: %w", err)
 		}
+	}
+	if err := x.sw.Flush(); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
 	}
 	x.sw = nil
 	return nil
