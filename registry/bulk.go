@@ -48,7 +48,7 @@ func (in *inserter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 
 // exec inserts n rows.
 func (in *inserter) exec(ctx context.Context, n int, args []any) error {
-	st, err := in.stmt(ctx, n)
+	st, err := in.stmt(ctx, n) //nolint:sqlclosecheck // kept for the next batch; close closes it
 	if err != nil {
 		return err
 	}
@@ -56,13 +56,24 @@ func (in *inserter) exec(ctx context.Context, n int, args []any) error {
 	return err
 }
 
-// query inserts n rows and returns what the suffix's RETURNING names.
-func (in *inserter) query(ctx context.Context, n int, args []any) (*sql.Rows, error) {
-	st, err := in.stmt(ctx, n)
+// query inserts n rows and hands each row of what the suffix's RETURNING
+// names to scan.
+func (in *inserter) query(ctx context.Context, n int, args []any, scan func(*sql.Rows) error) error {
+	st, err := in.stmt(ctx, n) //nolint:sqlclosecheck // kept for the next batch; close closes it
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return st.QueryContext(ctx, args...)
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func (in *inserter) close() {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -280,23 +281,16 @@ func (s *Store) officialsByCode(ctx context.Context, codes []string) (map[string
 	}
 	for start := 0; start < len(list); start += 500 {
 		part := list[start:min(start+500, len(list))]
-		rows, err := s.rdb(ctx).Raw("SELECT id, agency_id, employee_code FROM officials WHERE employee_code IN ?", part).Rows()
-		if err != nil {
+		var found []struct {
+			ID           int64
+			AgencyID     int64
+			EmployeeCode string
+		}
+		if err := s.rdb(ctx).Raw("SELECT id, agency_id, employee_code FROM officials WHERE employee_code IN ?", part).Scan(&found).Error; err != nil {
 			return nil, fmt.Errorf("import: officials: %w", err)
 		}
-		for rows.Next() {
-			var o officialRef
-			var code string
-			if err := rows.Scan(&o.ID, &o.AgencyID, &code); err != nil {
-				_ = rows.Close()
-				return nil, fmt.Errorf("import: officials: %w", err)
-			}
-			out[code] = append(out[code], o)
-		}
-		err = rows.Err()
-		_ = rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("import: officials: %w", err)
+		for _, o := range found {
+			out[o.EmployeeCode] = append(out[o.EmployeeCode], officialRef{ID: o.ID, AgencyID: o.AgencyID})
 		}
 	}
 	return out, nil
@@ -368,24 +362,18 @@ func (im *importer) writeAccounts(ctx context.Context, create, update []*importA
 				acc.AgencyAt3, acc.AgencyAt4, acc.Capacity, acc.Status, acc.Source, acc.Verification, utcPtr(acc.OpenedOn), acc.ClosedAt, now, now)
 			at[fmt.Sprintf("%d/%s", acc.PlatformID, acc.Handle)] = ia
 		}
-		rows, err := ins.query(ctx, len(part), args)
-		if err != nil {
-			return fmt.Errorf("import accounts: %w", err)
-		}
-		for rows.Next() {
+		err := ins.query(ctx, len(part), args, func(rows *sql.Rows) error {
 			var id, pid int64
 			var handle string
 			if err := rows.Scan(&id, &pid, &handle); err != nil {
-				_ = rows.Close()
-				return fmt.Errorf("import accounts: %w", err)
+				return err
 			}
 			// RETURNING promises no order: match rows on their key.
 			if ia := at[fmt.Sprintf("%d/%s", pid, handle)]; ia != nil {
 				ia.acc.ID = id
 			}
-		}
-		err = rows.Err()
-		_ = rows.Close()
+			return nil
+		})
 		if err != nil {
 			return fmt.Errorf("import accounts: %w", err)
 		}

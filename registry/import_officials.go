@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"hozur/registry/sheet"
@@ -217,23 +218,17 @@ func (im *importer) writeOfficials(ctx context.Context, create, update []*import
 			args = append(args, in.AgencyID, in.Name, textnorm.Key(in.Name), in.Position, in.Rank, in.Serving, utcPtr(in.TermStart), in.Email, in.Phone, in.EmployeeCode, now, now)
 			at[officialKey(in.AgencyID, in.EmployeeCode, in.Name, in.Position)] = io
 		}
-		rows, err := ins.query(ctx, len(part), args)
-		if err != nil {
-			return fmt.Errorf("import officials: %w", err)
-		}
-		for rows.Next() {
+		err := ins.query(ctx, len(part), args, func(rows *sql.Rows) error {
 			var id, agency int64
 			var code, name, position string
 			if err := rows.Scan(&id, &agency, &code, &name, &position); err != nil {
-				_ = rows.Close()
-				return fmt.Errorf("import officials: %w", err)
+				return err
 			}
 			if io := at[officialKey(agency, code, name, position)]; io != nil {
 				events = append(events, pendingEvent{action: "create", entity: "official", id: id, change: officialAudit(io.in)})
 			}
-		}
-		err = rows.Err()
-		_ = rows.Close()
+			return nil
+		})
 		if err != nil {
 			return fmt.Errorf("import officials: %w", err)
 		}
