@@ -65,6 +65,12 @@ type apiAction struct {
 	Public bool
 	// ETag: the answer carries an ETag, and If-None-Match with it answers 304.
 	ETag bool
+	// Upload are the media types the request body may take, each a file;
+	// multipart/form-data carries it in the field "file".
+	Upload []apiMedia
+	// Refused: a 422 may answer the Answer body, with its error, besides
+	// the Error body.
+	Refused bool
 }
 
 // apiMedia is a media type an answer may take as a file, and when.
@@ -237,6 +243,17 @@ func addAction(paths, schemas obj, r apiResource, act apiAction, idParam obj) {
 		schemas[act.InName] = in
 		op["requestBody"] = obj{"required": !act.Optional, "content": jsonContent(ref("schemas", act.InName))}
 	}
+	if len(act.Upload) > 0 {
+		content := obj{}
+		for _, m := range act.Upload {
+			file := obj{"type": "string", "format": "binary", "description": m.Doc}
+			if m.Type == echo.MIMEMultipartForm {
+				file = obj{"type": "object", "required": []string{"file"}, "properties": obj{"file": file}}
+			}
+			content[m.Type] = obj{"schema": file}
+		}
+		op["requestBody"] = obj{"required": true, "content": content}
+	}
 	if act.Body != nil {
 		schemas[act.Answer] = schemaOf(act.Body, false, nil)
 	}
@@ -265,6 +282,10 @@ func addAction(paths, schemas obj, r apiResource, act apiAction, idParam obj) {
 		params = append(params, obj{"name": "If-None-Match", "in": "header", "description": "the ETag of an earlier answer", "schema": obj{"type": "string"}})
 	}
 	op["responses"] = withErrors(responses, errs...)
+	if act.Refused {
+		responses["422"] = obj{"description": "Nothing was written: the answer's issues say why, and its error sums it up; " +
+			"or some query parameters are not valid.", "content": jsonContent(obj{"oneOf": []any{ref("schemas", act.Answer), ref("schemas", "Error")}})}
+	}
 	if act.Paged {
 		params = append(params, obj{"$ref": "#/components/parameters/per_page"}, obj{"$ref": "#/components/parameters/cursor"})
 	}

@@ -3,8 +3,11 @@ package web
 import (
 	"reflect"
 
+	"github.com/labstack/echo/v4"
+
 	"hozur/monitor"
 	"hozur/registry"
+	"hozur/registry/sheet"
 )
 
 // The one table the API document is built from: every resource and action.
@@ -173,7 +176,29 @@ func apiResources() []apiResource {
 		// Weekly reports.
 		reportAPI(),
 		publicAPI(),
+		importAPI(),
 	}
+}
+
+// importAPI is spreadsheet import: one synchronous call per file.
+func importAPI() apiResource {
+	return apiResource{Path: "imports", Schema: "ImportResult", Plural: "ImportResults", Body: reflect.TypeFor[importBody](), Ops: []string{},
+		Note: "Import agencies, officials or accounts from a CSV or XLSX file (up to 32 MB), sent as the request body or as the " +
+			"multipart field file. Headers may be English (the keys of the templates) or Persian. Every row is checked first; " +
+			"with dry_run nothing is written and the answer lists every issue. An apply is all or nothing: with a bad row, " +
+			"nothing is written and the answer is 422 with the issues, unless good_only asks to write the good rows anyway. " +
+			"Records are matched by natural key (an agency's code; an official's agency and employee code, or agency, name and " +
+			"position; an account's platform and handle), so the same file imported twice changes nothing; an empty cell keeps " +
+			"the stored value. A file that cannot be read answers 400 with the reason.",
+		Actions: []apiAction{{Method: "POST", Path: "/imports", OpID: "importSheet", Summary: "Check, and unless dry_run apply, a spreadsheet",
+			Upload: []apiMedia{{Type: "text/csv", Doc: "a CSV file"}, {Type: mimeXLSX, Doc: "an XLSX workbook"},
+				{Type: "application/octet-stream", Doc: "a CSV or XLSX file"}, {Type: echo.MIMEMultipartForm, Doc: "a CSV or XLSX file"}},
+			Answer: "ImportResult", Desc: "Checked (dry_run) or written.", Refused: true, Errors: []string{"400", "403", "422"},
+			Params: []apiParam{{Name: "kind", Type: "string", Enum: registry.ImportKinds, Doc: "what the file holds (required)"},
+				{Name: "dry_run", Type: "boolean", Doc: "only check; default false"},
+				{Name: "good_only", Type: "boolean", Doc: "write the good rows even when some are bad; default false"},
+				{Name: "encoding", Type: "string", Enum: sheet.Encodings, Doc: "of a CSV file; default auto"},
+				{Name: "file_name", Type: "string", Doc: "the file's name, for the audit trail"}}}}}
 }
 
 // publicAPI is public verification's entry: no token, limited per client IP.
@@ -233,6 +258,7 @@ func apiEnums() map[string][]string {
 		"flag_subject": {monitor.SubjectAccount, monitor.SubjectOfficial, monitor.SubjectAgency, monitor.SubjectJustification, monitor.SubjectPlatform},
 		"job_name":     jobNames, "job_outcome": monitor.Outcomes,
 		"public_capacity": {registry.CapacityInstitutional, registry.CapacityOffice},
+		"import_kind":     registry.ImportKinds,
 		"job_trigger":     {monitor.TriggerSchedule, monitor.TriggerManual, monitor.TriggerStartup, monitor.TriggerCLI},
 	}
 }

@@ -12,7 +12,7 @@ import (
 func (s *Server) routes() {
 	e := s.echo
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.Recover(), s.requestLog(), securityHeaders, middleware.BodyLimit("8M"))
+	e.Use(middleware.Recover(), s.requestLog(), securityHeaders, bodyLimit("8M", importBodyLimit, "/import", "/api/v1/imports"))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/static/:hash/*", s.assets.serve)
@@ -83,6 +83,8 @@ func (s *Server) routes() {
 	// Weekly reports.
 	ap.GET("/reports", s.apiReportList)
 	ap.GET("/reports/:id", s.apiReportGet)
+	// Spreadsheet import.
+	ap.POST("/imports", s.apiImport)
 	// Public verification: no token; off with public.verify, limited per IP.
 	pubPage, pubAPI := s.publicGuards()
 	api.GET("/public/verify", s.apiPublicVerify, pubAPI)
@@ -191,6 +193,14 @@ func (s *Server) routes() {
 	in.GET("/reports/:id", s.reportShow)
 	in.GET("/reports/:id/html", s.reportHTML)
 	in.GET("/reports/:id/download", s.reportDownload)
+
+	// Spreadsheet import: upload, check, apply in the background.
+	in.GET("/import", s.importForm)
+	in.POST("/import", s.importUpload)
+	in.GET("/import/template", s.importTemplateDownload)
+	in.GET("/import/:id", s.importShow)
+	in.GET("/import/:id/progress", s.importProgress)
+	in.POST("/import/:id/apply", s.importApply)
 
 	in.GET("/profile", s.profile)
 	in.POST("/profile/tokens", s.tokenCreate)

@@ -33,6 +33,7 @@ type Server struct {
 	tz      *time.Location
 	policy  registry.LoginPolicy
 	echo    *echo.Echo
+	imports *importRuns // the imports being applied in the background
 }
 
 // New builds the server. Templates and catalogs are parsed here, so a broken
@@ -60,7 +61,7 @@ func New(cfg config.Config, store *registry.Store, mon *monitor.Monitor, log *sl
 	}
 	s := &Server{cfg: cfg, store: store, mon: mon, jobs: jobs, log: log, catalog: cat, views: v, assets: as, tz: cfg.Location(),
 		policy: registry.LoginPolicy{MaxAttempts: cfg.Security.LoginMaxAttempts, Window: cfg.Security.LoginWindow,
-			IdleTimeout: cfg.Session.IdleTimeout, Lifetime: cfg.Session.Lifetime}}
+			IdleTimeout: cfg.Session.IdleTimeout, Lifetime: cfg.Session.Lifetime}, imports: newImportRuns()}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(cfg.Security.TrustedProxies)
@@ -114,6 +115,9 @@ func (s *Server) Run(ctx context.Context, addr string) error {
 	if err := srv.Shutdown(shut); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// An import being applied finishes its transaction before the store
+	// closes.
+	s.imports.wait()
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -25,8 +26,27 @@ func main() {
 	if err := newRoot().ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "hozur:", err)
 		stop()
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// exitError ends the program with a status other than 1.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// exitCode is the status an error ends the program with: 1 unless it says
+// otherwise.
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
 }
 
 // app is what every verb shares: the flags that find the config and the
@@ -49,6 +69,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.tokenCmd(), a.demoCmd(), a.backupCmd(), a.versionCmd())
 	root.AddCommand(a.auditCmd())
 	root.AddCommand(a.scanCmd(), a.reportCmd())
+	root.AddCommand(a.importCmd())
 	return root
 }
 

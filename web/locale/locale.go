@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"sort"
 	"strings"
@@ -157,6 +158,12 @@ func (l *Locale) value(v any) string {
 		return l.Num(int64(x))
 	case int64:
 		return l.Num(x)
+	case float64:
+		// Numbers decoded from JSON (a stored import's issues) are
+		// float64; whole ones are counts and row numbers.
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return l.Num(int64(x))
+		}
 	case string:
 		return x
 	}

@@ -45,6 +45,8 @@ func TestFormatting(t *testing.T) {
 		{"en dir", en.Dir(), "ltr"},
 		{"args", en.T("list.count", "n", 1500), "1,500 found"},
 		{"fa args", fa.T("list.count", "n", 1500), "۱٬۵۰۰ مورد"},
+		{"whole float from JSON", fa.TArgs("list.count", map[string]any{"n": float64(1500)}), "۱٬۵۰۰ مورد"},
+		{"fraction", en.T("list.count", "n", 1.5), "1.5 found"},
 		{"fallback to parent key", en.T("link.not_account.nonesuch"), en.T("link.not_account")},
 		{"unknown key shows itself", en.T("no.such.key"), "no.such.key"},
 		{"numeric date fa", fa.NumericDate(&day), "1402/10/27"},

@@ -10,6 +10,11 @@
  *  (d) a[data-copy]             copies its data-copy value to the clipboard;
  *                               optional data-copied="..." text is shown and
  *                               announced for two seconds.
+ *  (e) [data-progress-url]      polls that JSON ({state, done, total, text})
+ *                               and moves the <progress> inside; once the
+ *                               state is no longer "running" the page is
+ *                               reloaded to show the outcome. Without
+ *                               script, a <noscript> refresh does the same.
  */
 (function () {
   'use strict';
@@ -209,10 +214,48 @@
     }
   }
 
+  // ---------------------------------------------------------------- (e)
+  function followProgress(box) {
+    var url = box.getAttribute('data-progress-url');
+    var bar = box.querySelector('progress');
+    var text = box.querySelector('[role="status"]');
+    function poll() {
+      fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then(function (resp) {
+          if (!resp.ok) {
+            throw new Error(String(resp.status));
+          }
+          return resp.json();
+        })
+        .then(function (p) {
+          if (p.state !== 'running') {
+            window.location.reload();
+            return;
+          }
+          if (bar && p.total > 0) {
+            bar.max = p.total;
+            bar.value = p.done;
+          }
+          if (text && p.text && text.textContent !== p.text) {
+            text.textContent = p.text;
+          }
+          window.setTimeout(poll, 500);
+        })
+        .catch(function () {
+          window.setTimeout(poll, 2000);
+        });
+    }
+    window.setTimeout(poll, 300);
+  }
+
   // ---------------------------------------------------------------- start
   function init() {
     enhanceCopyLinks();
     focusErrorSummary();
+    var boxes = document.querySelectorAll('[data-progress-url]');
+    for (var i = 0; i < boxes.length; i++) {
+      followProgress(boxes[i]);
+    }
   }
 
   if (document.readyState === 'loading') {
