@@ -124,11 +124,17 @@ func (b accountIn) input(cur registry.AccountView, tz *time.Location) (registry.
 	return in, fieldsErr(bad)
 }
 
-func (s *Server) apiAccountList(c echo.Context) error {
-	q := s.apiQuery(c)
-	f := registry.AccountFilter{Q: q.str("q"), AgencyID: q.agency("agency_id"), OfficialID: q.id("official_id"), Platform: q.platform("platform"),
+// accountQuery reads the account list's filters; the list and its export
+// share it.
+func accountQuery(q *queryReader) registry.AccountFilter {
+	return registry.AccountFilter{Q: q.str("q"), AgencyID: q.agency("agency_id"), OfficialID: q.id("official_id"), Platform: q.platform("platform"),
 		Origin: q.oneOf("origin", registry.Origins), Capacity: q.oneOf("capacity", registry.Capacities), Status: q.oneOf("status", registry.Statuses),
 		Verification: q.oneOf("verification", registry.Verifications)}
+}
+
+func (s *Server) apiAccountList(c echo.Context) error {
+	q := s.apiQuery(c)
+	f := accountQuery(q)
 	p := q.page()
 	if err := q.err(); err != nil {
 		return err

@@ -43,14 +43,21 @@ func (b agencyIn) input(cur registry.Agency) registry.AgencyInput {
 		Kind: pick(b.Kind, cur.Kind), ParentID: b.ParentID.orPtr(cur.ParentID)}
 }
 
-func (s *Server) apiAgencyList(c echo.Context) error {
-	q := s.apiQuery(c)
+// agencyQuery reads the agency list's filters; the list and its export
+// share it.
+func agencyQuery(q *queryReader) registry.AgencyFilter {
 	f := registry.AgencyFilter{Q: q.str("q"), Kind: q.oneOf("kind", registry.AgencyKinds), Within: q.agency("within")}
 	if q.str("parent_id") == "0" {
 		f.ParentID = new(int64)
 	} else if id := q.agency("parent_id"); id != 0 {
 		f.ParentID = &id
 	}
+	return f
+}
+
+func (s *Server) apiAgencyList(c echo.Context) error {
+	q := s.apiQuery(c)
+	f := agencyQuery(q)
 	p := q.page()
 	if err := q.err(); err != nil {
 		return err

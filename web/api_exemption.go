@@ -70,9 +70,15 @@ func (q *queryReader) day(name string, tz *time.Location) *time.Time {
 	return &t
 }
 
+// exemptionQuery reads the exemption list's filters; the list and its
+// export share it.
+func (s *Server) exemptionQuery(q *queryReader) registry.ExemptionFilter {
+	return registry.ExemptionFilter{AccountID: q.id("account_id"), ValidAt: q.moment("valid_at"), EndsBy: q.day("ends_by", s.tz)}
+}
+
 func (s *Server) apiExemptionList(c echo.Context) error {
 	q := s.apiQuery(c)
-	f := registry.ExemptionFilter{AccountID: q.id("account_id"), ValidAt: q.moment("valid_at"), EndsBy: q.day("ends_by", s.tz)}
+	f := s.exemptionQuery(q)
 	p := q.page()
 	if err := q.err(); err != nil {
 		return err

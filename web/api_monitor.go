@@ -76,10 +76,16 @@ func (q *queryReader) apiPage() registry.Page {
 	return registry.Page{PerPage: q.intIn("per_page", 1, 200), Cursor: q.str("cursor")}
 }
 
+// flagQuery reads the flag list's filters; the list and its export share
+// it.
+func flagQuery(q *queryReader) monitor.FlagFilter {
+	return monitor.FlagFilter{Rule: q.oneOf("rule", monitor.RuleCodes()), Severity: q.oneOf("severity", severities),
+		Status: q.oneOf("status", flagStatuses), AgencyID: q.agency("agency_id"), AccountID: q.id("account_id"), OfficialID: q.id("official_id")}
+}
+
 func (s *Server) apiFlagList(c echo.Context) error {
 	q := s.apiQuery(c)
-	f := monitor.FlagFilter{Rule: q.oneOf("rule", monitor.RuleCodes()), Severity: q.oneOf("severity", severities),
-		Status: q.oneOf("status", flagStatuses), AgencyID: q.agency("agency_id"), AccountID: q.id("account_id"), OfficialID: q.id("official_id")}
+	f := flagQuery(q)
 	p := q.apiPage()
 	if err := q.err(); err != nil {
 		return err

@@ -83,9 +83,15 @@ func (s *Server) visibleOfficial(ctx context.Context, a registry.Actor, id int64
 	return o, err
 }
 
+// officialQuery reads the official list's filters; the list and its export
+// share it.
+func officialQuery(q *queryReader) registry.OfficialFilter {
+	return registry.OfficialFilter{Q: q.str("q"), AgencyID: q.agency("agency_id"), Rank: q.intIn("rank", 1, 5), Serving: q.boolean("serving")}
+}
+
 func (s *Server) apiOfficialList(c echo.Context) error {
 	q := s.apiQuery(c)
-	f := registry.OfficialFilter{Q: q.str("q"), AgencyID: q.agency("agency_id"), Rank: q.intIn("rank", 1, 5), Serving: q.boolean("serving")}
+	f := officialQuery(q)
 	p := q.page()
 	if err := q.err(); err != nil {
 		return err

@@ -147,6 +147,14 @@ func openAPIDocument() obj {
 	tags := []obj{{"name": "meta", "description": "About the API itself."}}
 	idParam := obj{"$ref": "#/components/parameters/id"}
 	for _, r := range apiResources() {
+		if r.Body == nil {
+			// Actions only, answering files (the exports).
+			tags = append(tags, obj{"name": r.Path, "description": r.Note})
+			for _, act := range r.Actions {
+				addAction(paths, schemas, r, act, idParam)
+			}
+			continue
+		}
 		schemas[r.Schema] = schemaOf(r.Body, false, nil)
 		if r.has("create") {
 			create := schemaOf(r.Input, true, nil)

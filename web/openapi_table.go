@@ -175,6 +175,7 @@ func apiResources() []apiResource {
 			}},
 		// Weekly reports.
 		reportAPI(),
+		exportAPI(),
 		publicAPI(),
 		importAPI(),
 	}

@@ -83,6 +83,8 @@ func (s *Server) routes() {
 	// Weekly reports.
 	ap.GET("/reports", s.apiReportList)
 	ap.GET("/reports/:id", s.apiReportGet)
+	// Exports: a list as a CSV or XLSX file; :id is the kind.
+	ap.GET("/exports/:id", s.apiExport)
 	// Spreadsheet import.
 	ap.POST("/imports", s.apiImport)
 	// Public verification: no token; off with public.verify, limited per IP.
@@ -109,6 +111,7 @@ func (s *Server) routes() {
 
 	in.GET("/agencies", s.agencyList)
 	in.GET("/agencies/new", s.agencyNew)
+	in.GET("/agencies/export", s.agencyExport)
 	in.POST("/agencies", s.agencyCreate)
 	in.GET("/agencies/:id", s.agencyShow)
 	in.GET("/agencies/:id/edit", s.agencyEdit)
@@ -117,6 +120,7 @@ func (s *Server) routes() {
 
 	in.GET("/officials", s.officialList)
 	in.GET("/officials/new", s.officialNew)
+	in.GET("/officials/export", s.officialExport)
 	in.POST("/officials", s.officialCreate)
 	in.GET("/officials/:id", s.officialShow)
 	in.GET("/officials/:id/edit", s.officialEdit)
@@ -133,6 +137,7 @@ func (s *Server) routes() {
 
 	in.GET("/accounts", s.accountList)
 	in.GET("/accounts/new", s.accountNew)
+	in.GET("/accounts/export", s.accountExport)
 	in.POST("/accounts", s.accountCreate)
 	in.GET("/accounts/:id", s.accountShow)
 	in.GET("/accounts/:id/edit", s.accountEdit)
@@ -158,6 +163,7 @@ func (s *Server) routes() {
 	in.POST("/justifications/:id/delete", s.justificationDelete)
 	in.POST("/justifications/:id/transitions", s.justificationTransition)
 	in.GET("/exemptions", s.exemptionList)
+	in.GET("/exemptions/export", s.exemptionExport)
 	in.GET("/exemptions/:id", s.exemptionShow)
 	in.POST("/exemptions/:id/revoke", s.exemptionRevoke)
 	in.GET("/group-exemptions", s.groupList)
@@ -181,6 +187,7 @@ func (s *Server) routes() {
 
 	// Monitor: flags, scans, jobs.
 	in.GET("/flags", s.flagList)
+	in.GET("/flags/export", s.flagExport)
 	in.POST("/flags/acknowledge", s.flagAcknowledge)
 	in.GET("/scans", s.scanList)
 	in.POST("/scans", s.scanNow)

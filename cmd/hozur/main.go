@@ -69,6 +69,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(a.serveCmd(), a.migrateCmd(), a.userCmd(), a.tokenCmd(), a.demoCmd(), a.backupCmd(), a.versionCmd())
 	root.AddCommand(a.auditCmd())
 	root.AddCommand(a.scanCmd(), a.reportCmd())
+	root.AddCommand(a.exportCmd())
 	root.AddCommand(a.importCmd())
 	return root
 }
