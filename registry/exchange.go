@@ -76,6 +76,10 @@ var exchangeColumns = map[string][]Column{
 		{Key: "capacity", Fa: "عنوان حساب", Required: true, Choices: capacityChoices, Example: CapacityInstitutional, ExampleFa: "سازمانی"},
 		{Key: "agency_code", Fa: "کد سازمان", Example: "MOH"},
 		{Key: "official_employee_code", Fa: "کد کارمندی مقام", Example: ""},
+		// Without an employee code, the holder is found by name and
+		// position in the agency.
+		{Key: "official_name", Fa: "نام مقام", Example: ""},
+		{Key: "official_position", Fa: "سمت مقام", Example: ""},
 		{Key: "status", Fa: "وضعیت", Choices: statusChoices, Example: StatusActive, ExampleFa: "فعال"},
 		{Key: "opened_on", Fa: "تاریخ ایجاد", Date: true, Example: "2023-04-10", ExampleFa: "۱۴۰۲/۰۱/۲۱"},
 	},

@@ -288,26 +288,33 @@ func (x exporter) accountRows(ctx context.Context, items []AccountView) ([][]str
 			ids = append(ids, *v.OfficialID)
 		}
 	}
-	emp := map[int64]string{}
+	type holder struct {
+		ID                           int64
+		EmployeeCode, Name, Position string
+	}
+	holders := map[int64]holder{}
 	if len(ids) > 0 {
-		var list []struct {
-			ID           int64
-			EmployeeCode string
-		}
-		if err := x.s.rdb(ctx).Table("officials").Select("id, employee_code").Where("id IN ?", ids).Scan(&list).Error; err != nil {
+		var list []holder
+		if err := x.s.rdb(ctx).Table("officials").Select("id, employee_code, name, position").Where("id IN ?", ids).Scan(&list).Error; err != nil {
 			return nil, fmt.Errorf("export accounts: %w", err)
 		}
 		for _, o := range list {
-			emp[o.ID] = o.EmployeeCode
+			holders[o.ID] = o
 		}
 	}
 	out := make([][]string, len(items))
 	for i, v := range items {
-		code := ""
+		var h holder
 		if v.OfficialID != nil {
-			code = emp[*v.OfficialID]
+			h = holders[*v.OfficialID]
 		}
-		out[i] = []string{v.PlatformCode, v.Display, v.URL, v.Capacity, x.codes[v.AgencyID], code, v.Status, x.isoDate(v.OpenedOn)}
+		// The holder is named by employee code, or, without one, by name
+		// and position within the agency: the import finds them either way.
+		name, position := "", ""
+		if h.ID != 0 && h.EmployeeCode == "" {
+			name, position = h.Name, h.Position
+		}
+		out[i] = []string{v.PlatformCode, v.Display, v.URL, v.Capacity, x.codes[v.AgencyID], h.EmployeeCode, name, position, v.Status, x.isoDate(v.OpenedOn)}
 	}
 	return out, nil
 }

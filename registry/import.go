@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -133,6 +134,16 @@ func (im *importer) readHeader() {
 		}
 	}
 	im.persian = fa > en
+	if fa == 0 && en == 0 {
+		// No header matched: answer in the script the headers are in.
+		for _, h := range im.t.Header {
+			for _, r := range h {
+				if unicode.Is(unicode.Arabic, r) {
+					im.persian = true
+				}
+			}
+		}
+	}
 	for _, c := range im.cols {
 		if _, ok := im.at[c.Key]; !ok {
 			im.named[c.Key] = im.display(c)

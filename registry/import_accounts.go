@@ -49,6 +49,9 @@ type importAccount struct {
 	hasStatus bool
 	hasOpened bool
 	cur       *Account // the stored account with the same key, if any
+	// holder is the official's natural key when the row names them by
+	// name and position rather than employee code.
+	holder string
 }
 
 type officialRef struct {
@@ -78,6 +81,7 @@ func (im *importer) accounts(ctx context.Context) error {
 	// First pass: everything a row says on its own.
 	rows := make([]importAccount, 0, len(im.t.Rows))
 	var codes []string
+	named := map[int64]bool{} // agencies whose officials rows name
 	for n, r := range im.t.Rows {
 		im.progress(StageCheck, n, len(im.t.Rows))
 		im.extraCells(r)
@@ -130,13 +134,20 @@ func (im *importer) accounts(ctx context.Context) error {
 				im.bad(r, "agency_code", "import.unknown_agency", map[string]any{"Value": agency})
 			}
 		}
+		name, position := im.cell(r, "official_name"), im.cell(r, "official_position")
 		switch {
-		case capacity == CapacityInstitutional && emp != "":
+		case capacity == CapacityInstitutional && (emp != "" || name != ""):
 			im.bad(r, "official_employee_code", "account.institutional_no_official", nil)
 		case capacity == CapacityInstitutional && agency == "":
 			im.bad(r, "agency_code", "account.agency_required", nil)
-		case capacity != "" && capacity != CapacityInstitutional && emp == "":
+		case capacity == "" || capacity == CapacityInstitutional || emp != "":
+		case name == "":
 			im.bad(r, "official_employee_code", "account.official_required", nil)
+		case agency == "":
+			// A name is only unique within an agency.
+			im.bad(r, "agency_code", "account.agency_required", nil)
+		case position == "":
+			im.bad(r, "official_position", "error.required", nil)
 		}
 		if im.badRow[r.Line] {
 			continue
@@ -149,9 +160,15 @@ func (im *importer) accounts(ctx context.Context) error {
 		ia.acc = Account{PlatformID: p.ID, Handle: acct.Handle, Display: acct.Display, URL: acct.URL, AgencyID: ag.ID, Capacity: capacity,
 			Status: status, OpenedOn: opened}
 		ia.path, ia.hasStatus, ia.hasOpened = ag.Path, status != "", opened != nil
-		if emp != "" {
+		switch {
+		case capacity == CapacityInstitutional:
+		case emp != "":
 			ia.acc.OfficialID = new(int64) // resolved below
 			codes = append(codes, emp)
+		default:
+			ia.acc.OfficialID = new(int64)
+			ia.holder = officialKey(ag.ID, "", name, position)
+			named[ag.ID] = true
 		}
 		rows = append(rows, ia)
 	}
@@ -161,11 +178,23 @@ func (im *importer) accounts(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	byName, err := s.officialsOf(ctx, named)
+	if err != nil {
+		return err
+	}
 	seen := make(map[string]int, len(rows))
 	good := rows[:0]
 	for _, ia := range rows {
 		r := ia.row
-		if ia.acc.OfficialID != nil {
+		if ia.holder != "" {
+			o := byName[ia.holder]
+			if o == nil {
+				im.bad(r, "official_name", "import.unknown_official_name", map[string]any{"Value": im.cell(r, "official_name")})
+				continue
+			}
+			id := o.ID
+			ia.acc.OfficialID = &id
+		} else if ia.acc.OfficialID != nil {
 			emp := strings.TrimSpace(textnorm.ASCIIDigits(im.cell(r, "official_employee_code")))
 			var match []officialRef
 			for _, o := range officials[emp] {
@@ -225,7 +254,7 @@ func (im *importer) accounts(ctx context.Context) error {
 			im.bad(ia.row, "", "import.forbidden", nil)
 			continue
 		}
-		if ia.unchanged() {
+		if ia.unchanged(im.tz) {
 			im.res.Unchanged++
 			continue
 		}
@@ -254,7 +283,7 @@ func derefOr(p *int64) int64 {
 }
 
 // unchanged reports whether the row asks for what is stored.
-func (ia *importAccount) unchanged() bool {
+func (ia *importAccount) unchanged(tz *time.Location) bool {
 	c, w := ia.cur, ia.acc
 	if c.Display != w.Display || c.Capacity != w.Capacity || c.AgencyID != w.AgencyID || derefOr(c.OfficialID) != derefOr(w.OfficialID) {
 		return false
@@ -262,10 +291,18 @@ func (ia *importAccount) unchanged() bool {
 	if ia.hasStatus && c.Status != w.Status {
 		return false
 	}
-	if ia.hasOpened && (c.OpenedOn == nil || !c.OpenedOn.Equal(*w.OpenedOn)) {
-		return false
+	return !ia.hasOpened || sameDay(c.OpenedOn, w.OpenedOn, tz)
+}
+
+// sameDay reports whether two dates are the same day in tz: a day typed in
+// a sheet is midnight in tz, while a stored one may be any moment of it.
+func sameDay(a, b *time.Time, tz *time.Location) bool {
+	if a == nil || b == nil {
+		return a == b
 	}
-	return true
+	ay, am, ad := a.In(tz).Date()
+	by, bm, bd := b.In(tz).Date()
+	return ay == by && am == bm && ad == bd
 }
 
 // officialsByCode finds the officials with the given employee codes.

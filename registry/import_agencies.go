@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"hozur/registry/sheet"
+	"hozur/registry/textnorm"
 )
 
 // importAgency is one good row of an agency sheet.
@@ -179,7 +180,7 @@ func (ia *importAgency) fill(byID map[int64]*Agency) {
 
 func (ia *importAgency) unchanged(stored map[string]*Agency) bool {
 	c := ia.cur
-	if c.Name != ia.in.Name || c.NameEn != ia.in.NameEn || c.Kind != ia.in.Kind {
+	if textnorm.Display(c.Name) != ia.in.Name || c.NameEn != ia.in.NameEn || c.Kind != ia.in.Kind {
 		return false
 	}
 	if ia.parent == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"hozur/registry/sheet"
 	"hozur/registry/textnorm"
@@ -121,7 +122,7 @@ func (im *importer) officials(ctx context.Context) error {
 			continue
 		}
 		io.fill()
-		if io.unchanged() {
+		if io.unchanged(im.tz) {
 			im.res.Unchanged++
 			continue
 		}
@@ -155,20 +156,15 @@ func (io *importOfficial) fill() {
 	}
 }
 
-func (io *importOfficial) unchanged() bool {
+func (io *importOfficial) unchanged(tz *time.Location) bool {
 	c, in := io.cur, io.in
-	same := func(a, b string) bool { return a == b }
-	if !same(c.Name, in.Name) || !same(c.Position, in.Position) || c.Rank != in.Rank || c.Serving != in.Serving ||
-		!same(c.Email, in.Email) || !same(c.Phone, in.Phone) || !same(c.EmployeeCode, in.EmployeeCode) {
+	// Stored text is compared in its display form: a name written with the
+	// Arabic ي before the registry normalised names is the same name.
+	if textnorm.Display(c.Name) != in.Name || textnorm.Display(c.Position) != in.Position || c.Rank != in.Rank || c.Serving != in.Serving ||
+		c.Email != in.Email || c.Phone != in.Phone || c.EmployeeCode != in.EmployeeCode {
 		return false
 	}
-	switch {
-	case c.TermStart == nil && in.TermStart == nil:
-		return true
-	case c.TermStart == nil || in.TermStart == nil:
-		return false
-	}
-	return c.TermStart.Equal(*in.TermStart)
+	return sameDay(c.TermStart, in.TermStart, tz)
 }
 
 // officialsOf loads the officials of the given agencies by natural key.

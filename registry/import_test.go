@@ -301,3 +301,23 @@ func TestPurgeImportsKeepsTheRecord(t *testing.T) {
 		t.Fatalf("another user's upload: %v", err)
 	}
 }
+
+// Without an employee code, the holder is named by name and position in
+// the agency; both spellings of ی find them.
+func TestImportAccountHolderByName(t *testing.T) {
+	w := newWorld(t, nil)
+	text := "url,capacity,agency_code,official_name,official_position\n" +
+		"https://t.me/rezaei_office,office,MIN-ICT-TEH,ملیکا رضایی,مدیرکل\n" +
+		"https://t.me/nobody_office,office,MIN-ICT-TEH,نیما نیک,مدیرکل\n" +
+		"https://t.me/no_agency,office,,ملیکا رضایی,مدیرکل\n" +
+		"https://t.me/no_position,office,MIN-ICT-TEH,ملیکا رضایی,\n"
+	res := must[*ImportResult](t)(w.s.Import(ctxb(), System, readSheet(t, "a.csv", text), ImportOptions{Kind: ExchangeAccounts, GoodOnly: true}))
+	want := []string{"3|official_name|import.unknown_official_name", "4|agency_code|account.agency_required", "5|official_position|error.required"}
+	if got := sortCopy(issueSet(res)); strings.Join(got, "\n") != strings.Join(want, "\n") || res.Created != 1 {
+		t.Fatalf("%+v\n%s", res, strings.Join(got, "\n"))
+	}
+	list := must[Result[AccountView]](t)(w.s.Accounts(ctxb(), System, AccountFilter{}, Page{PerPage: 5}))
+	if len(list.Items) != 1 || list.Items[0].OfficialID == nil || *list.Items[0].OfficialID != w.official.ID {
+		t.Fatalf("holder: %+v", list.Items)
+	}
+}

@@ -100,9 +100,11 @@ row), 1 when rows are bad, 2 when the file cannot be read or a flag is wrong.`,
 			}
 			fmt.Fprintln(out, web.ImportSummary(l, res))
 			switch {
+			case res.HeaderBad:
+				return errors.New(l.T("importui.header_bad"))
 			case rejected:
 				return errors.New(l.T("import.rejected"))
-			case dry && (res.Bad > 0 || res.HeaderBad):
+			case dry && res.Bad > 0:
 				return errors.New(l.T("importui.dry_bad", "Bad", res.Bad))
 			}
 			return nil
