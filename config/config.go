@@ -98,6 +98,10 @@ type Security struct {
 	LoginMaxAttempts int `yaml:"login_max_attempts" env:"HOZUR_LOGIN_MAX_ATTEMPTS"`
 	// LoginWindow is the period over which failed logins are counted.
 	LoginWindow time.Duration `yaml:"login_window" env:"HOZUR_LOGIN_WINDOW"`
+	// MasterKeyFile holds the master key that wraps the data keys of personal data (64 hex digits, mode 0600); empty means DataDir/master.key, made on first start.
+	MasterKeyFile string `yaml:"master_key_file" env:"HOZUR_MASTER_KEY_PATH"`
+	// MasterKey comes only from HOZUR_MASTER_KEY or HOZUR_MASTER_KEY_FILE, never from YAML; it wins over MasterKeyFile.
+	MasterKey string `yaml:"-" env:"HOZUR_MASTER_KEY"`
 }
 
 // Exemptions sets the limits of the exemption workflow.
@@ -194,6 +198,7 @@ var secretFiles = []struct{ key, fileKey string }{
 	{"HOZUR_DATABASE_DSN", "HOZUR_DATABASE_DSN_FILE"},
 	{"HOZUR_ADMIN_PASSWORD", "HOZUR_ADMIN_PASSWORD_FILE"},
 	{"HOZUR_MAIL_PASSWORD", "HOZUR_MAIL_PASSWORD_FILE"},
+	{"HOZUR_MASTER_KEY", "HOZUR_MASTER_KEY_FILE"},
 }
 
 // Load builds the config from Default(), the YAML file at path (skipped when
@@ -354,6 +359,15 @@ func (c Config) Location() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// KeyFilePath is where the master key file is: MasterKeyFile, or
+// DataDir/master.key.
+func (c Config) KeyFilePath() string {
+	if c.Security.MasterKeyFile != "" {
+		return c.Security.MasterKeyFile
+	}
+	return filepath.Join(c.DataDir, "master.key")
 }
 
 // SQLitePath returns the SQLite DSN: Database.DSN if set, else DataDir/hozur.db.

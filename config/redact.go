@@ -20,6 +20,9 @@ func (c Config) Redacted() Config {
 	if r.AdminPassword != "" {
 		r.AdminPassword = redacted
 	}
+	if r.Security.MasterKey != "" {
+		r.Security.MasterKey = redacted
+	}
 	return r
 }
 

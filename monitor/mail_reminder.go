@@ -42,12 +42,11 @@ type mailAccount struct {
 	AgencyName      string
 	AgencyPath      string
 	OfficialName    string
-	OfficialEmail   string
 }
 
 const mailAccountColumns = `accounts.id, accounts.display, accounts.status, accounts.agency_id, accounts.official_id, accounts.closure_deadline,
 platforms.name AS platform_name, agencies.name AS agency_name, agencies.path AS agency_path,
-COALESCE(officials.name, '') AS official_name, COALESCE(officials.email, '') AS official_email`
+COALESCE(officials.name, '') AS official_name`
 
 const mailAccountJoins = `JOIN platforms ON platforms.id = accounts.platform_id JOIN agencies ON agencies.id = accounts.agency_id
 LEFT JOIN officials ON officials.id = accounts.official_id`
@@ -97,6 +96,11 @@ func (m *Monitor) responsible(ctx context.Context, accounts []*mailAccount) (map
 	if err := q.Find(&users).Error; err != nil {
 		return nil, fmt.Errorf("recipients: %w", err)
 	}
+	// The officials' own addresses are sealed: the store opens them.
+	emails, err := m.store.OfficialEmails(ctx, keysOf(officials))
+	if err != nil {
+		return nil, fmt.Errorf("recipients: %w", err)
+	}
 	byAgency, byOfficial := map[int64][]string{}, map[int64][]string{}
 	for _, u := range users {
 		switch {
@@ -110,7 +114,7 @@ func (m *Monitor) responsible(ctx context.Context, accounts []*mailAccount) (map
 	for _, a := range accounts {
 		var to []string
 		if a.OfficialID != nil {
-			to = append(to, a.OfficialEmail)
+			to = append(to, emails[*a.OfficialID])
 			to = append(to, byOfficial[*a.OfficialID]...)
 		}
 		for _, id := range registry.AncestryOf(a.AgencyPath) {

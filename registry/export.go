@@ -294,12 +294,19 @@ func (x exporter) accountRows(ctx context.Context, items []AccountView) ([][]str
 	}
 	holders := map[int64]holder{}
 	if len(ids) > 0 {
-		var list []holder
-		if err := x.s.rdb(ctx).Table("officials").Select("id, employee_code, name, position").Where("id IN ?", ids).Scan(&list).Error; err != nil {
+		var list []Official
+		if err := x.s.rdb(ctx).Where("id IN ?", ids).Find(&list).Error; err != nil {
 			return nil, fmt.Errorf("export accounts: %w", err)
 		}
+		ptrs := make([]*Official, len(list))
+		for i := range list {
+			ptrs[i] = &list[i]
+		}
+		if err := x.s.openOfficials(ctx, ptrs); err != nil {
+			return nil, err
+		}
 		for _, o := range list {
-			holders[o.ID] = o
+			holders[o.ID] = holder{ID: o.ID, EmployeeCode: o.EmployeeCode, Name: o.Name, Position: o.Position}
 		}
 	}
 	out := make([][]string, len(items))

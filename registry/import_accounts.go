@@ -316,18 +316,29 @@ func (s *Store) officialsByCode(ctx context.Context, codes []string) (map[string
 			list = append(list, c)
 		}
 	}
-	for start := 0; start < len(list); start += 500 {
-		part := list[start:min(start+500, len(list))]
-		var found []struct {
-			ID           int64
-			AgencyID     int64
-			EmployeeCode string
+	// Employee codes are sealed: rows are found by their keyed hash.
+	hashes := make([]string, len(list))
+	codeOf := make(map[string]string, len(list))
+	for i, c := range list {
+		h, err := s.index(ctx, idxEmpCode, c)
+		if err != nil {
+			return nil, err
 		}
-		if err := s.rdb(ctx).Raw("SELECT id, agency_id, employee_code FROM officials WHERE employee_code IN ?", part).Scan(&found).Error; err != nil {
+		hashes[i], codeOf[h] = h, c
+	}
+	for start := 0; start < len(hashes); start += 500 {
+		part := hashes[start:min(start+500, len(hashes))]
+		var found []struct {
+			ID              int64
+			AgencyID        int64
+			EmployeeCodeIdx string
+		}
+		if err := s.rdb(ctx).Raw("SELECT id, agency_id, employee_code_idx FROM officials WHERE employee_code_idx IN ?", part).Scan(&found).Error; err != nil {
 			return nil, fmt.Errorf("import: officials: %w", err)
 		}
 		for _, o := range found {
-			out[o.EmployeeCode] = append(out[o.EmployeeCode], officialRef{ID: o.ID, AgencyID: o.AgencyID})
+			code := codeOf[o.EmployeeCodeIdx]
+			out[code] = append(out[code], officialRef{ID: o.ID, AgencyID: o.AgencyID})
 		}
 	}
 	return out, nil

@@ -8,6 +8,7 @@ import (
 
 	"hozur/registry/sheet"
 	"hozur/registry/textnorm"
+	"hozur/registry/vault"
 )
 
 // importOfficial is one good row of an official sheet.
@@ -179,6 +180,13 @@ func (s *Store) officialsOf(ctx context.Context, agencies map[int64]bool) (map[s
 		if err := s.rdb(ctx).Where("agency_id IN ?", ids[start:min(start+500, len(ids))]).Find(&list).Error; err != nil {
 			return nil, fmt.Errorf("import: officials: %w", err)
 		}
+		ptrs := make([]*Official, len(list))
+		for i := range list {
+			ptrs[i] = &list[i]
+		}
+		if err := s.openOfficials(ctx, ptrs); err != nil {
+			return nil, err
+		}
 		for i := range list {
 			o := &list[i]
 			if o.EmployeeCode != "" {
@@ -194,37 +202,66 @@ func (s *Store) officialsOf(ctx context.Context, agencies map[int64]bool) (map[s
 	return out, nil
 }
 
-var officialInsertColumns = []string{"agency_id", "name", "name_key", "position", "rank", "serving", "term_start", "email", "phone", "employee_code", "created_at", "updated_at"}
+var officialInsertColumns = []string{"agency_id", "name", "name_key", "position", "rank", "serving", "term_start", "email", "phone", "employee_code",
+	"email_idx", "employee_code_idx", "created_at", "updated_at"}
+
+var dataKeyInsertColumns = []string{"purpose", "official_id", "wrapped", "master_id", "created_at"}
 
 func (im *importer) writeOfficials(ctx context.Context, create, update []*importOfficial) error {
 	s := im.s
 	total := len(create) + len(update)
 	now := s.Now()
-	ins := s.inserter(ctx, "officials", officialInsertColumns, "RETURNING id, agency_id, employee_code, name, position")
+	ins := s.inserter(ctx, "officials", officialInsertColumns, "RETURNING id, agency_id, employee_code_idx, name, position")
 	defer ins.close()
+	keyIns := s.inserter(ctx, "data_keys", dataKeyInsertColumns, "")
+	defer keyIns.close()
+
 	const perInsert = 500
+	keyArgs := make([]any, 0, perInsert*len(dataKeyInsertColumns))
 	events := make([]pendingEvent, 0, len(create))
 	args := make([]any, 0, perInsert*len(officialInsertColumns))
 	for start := 0; start < len(create); start += perInsert {
 		part := create[start:min(start+perInsert, len(create))]
 		args = args[:0]
 		at := make(map[string]*importOfficial, len(part))
+		keys := make(map[*importOfficial]*vault.Key, len(part))
 		for _, io := range part {
 			in := io.in
-			args = append(args, in.AgencyID, in.Name, textnorm.Key(in.Name), in.Position, in.Rank, in.Serving, utcPtr(in.TermStart), in.Email, in.Phone, in.EmployeeCode, now, now)
-			at[officialKey(in.AgencyID, in.EmployeeCode, in.Name, in.Position)] = io
+			k, err := newDataKey()
+			if err != nil {
+				return err
+			}
+			v, err := s.sealOfficial(ctx, k, in.Email, in.Phone, in.EmployeeCode)
+			if err != nil {
+				return err
+			}
+			keys[io] = k
+			args = append(args, in.AgencyID, in.Name, textnorm.Key(in.Name), in.Position, in.Rank, in.Serving, utcPtr(in.TermStart), v.Email, v.Phone, v.EmployeeCode,
+				v.EmailIdx, v.EmployeeCodeIdx, now, now)
+			at[officialKey(in.AgencyID, v.EmployeeCodeIdx, in.Name, in.Position)] = io
 		}
+		keyArgs = keyArgs[:0]
 		err := ins.query(ctx, len(part), args, func(rows *sql.Rows) error {
 			var id, agency int64
 			var code, name, position string
 			if err := rows.Scan(&id, &agency, &code, &name, &position); err != nil {
 				return err
 			}
-			if io := at[officialKey(agency, code, name, position)]; io != nil {
-				events = append(events, pendingEvent{action: "create", entity: "official", id: id, change: officialAudit(io.in)})
+			io := at[officialKey(agency, code, name, position)]
+			if io == nil {
+				return fmt.Errorf("official %d: not one of the rows written", id)
 			}
+			wrapped, master, err := s.keys.wrap(*keys[io], keyOfficial, id)
+			if err != nil {
+				return err
+			}
+			keyArgs = append(keyArgs, keyOfficial, id, wrapped, master, now)
+			events = append(events, pendingEvent{action: "create", entity: "official", id: id, change: officialAudit(io.in)})
 			return nil
 		})
+		if err == nil {
+			err = keyIns.exec(ctx, len(part), keyArgs)
+		}
 		if err != nil {
 			return fmt.Errorf("import officials: %w", err)
 		}

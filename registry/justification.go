@@ -86,6 +86,9 @@ type JustificationView struct {
 	OfficialName   string
 	FiledByName    string
 	Notes          []JustificationNote `gorm:"-"`
+	// Erased is true when the holder's personal data was erased: the
+	// statement and answers are gone for good.
+	Erased bool `gorm:"-"`
 }
 
 // JustificationInput is what the filer writes.
@@ -160,6 +163,9 @@ func (s *Store) justification(ctx context.Context, id int64) (*JustificationView
 	}
 	if err := s.rdb(ctx).Where("justification_id = ?", id).Order("id").Find(&v.Notes).Error; err != nil {
 		return nil, fmt.Errorf("get justification notes: %w", err)
+	}
+	if err := s.openJustifications(ctx, []*JustificationView{&v}); err != nil {
+		return nil, err
 	}
 	return &v, nil
 }
@@ -241,6 +247,13 @@ func (s *Store) Justifications(ctx context.Context, a Actor, f JustificationFilt
 	if err := q.Scan(&res.Items).Error; err != nil {
 		return res, fmt.Errorf("list justifications: %w", err)
 	}
+	ptrs := make([]*JustificationView, len(res.Items))
+	for i := range res.Items {
+		ptrs[i] = &res.Items[i]
+	}
+	if err := s.openJustifications(ctx, ptrs); err != nil {
+		return res, err
+	}
 	res.Items, res.Next = trim(res.Items, p, func(x JustificationView) string { return encodeCursor(nil, x.ID) })
 	return res, nil
 }
@@ -294,7 +307,11 @@ func (s *Store) CreateJustification(ctx context.Context, a Actor, in Justificati
 			return &ConflictError{Key: "justification.open_exists", Field: "account_id"}
 		}
 		now := s.Now()
-		j := Justification{AccountID: in.AccountID, Grounds: in.Grounds, Statement: in.Statement, RequestedUntil: in.RequestedUntil,
+		statement, err := s.sealForHolder(ctx, acc.OfficialID, in.Statement, aadStatement)
+		if err != nil {
+			return err
+		}
+		j := Justification{AccountID: in.AccountID, Grounds: in.Grounds, Statement: statement, RequestedUntil: in.RequestedUntil,
 			State: StateDraft, FiledBy: idPtr(a.UserID), CreatedAt: now, UpdatedAt: now}
 		if cur, err := s.validExemption(ctx, in.AccountID, now); err != nil {
 			return err
@@ -339,7 +356,11 @@ func (s *Store) UpdateJustification(ctx context.Context, a Actor, id int64, in J
 		if err := fe.err(); err != nil {
 			return err
 		}
-		upd := map[string]any{"grounds": in.Grounds, "statement": in.Statement, "requested_until": in.RequestedUntil, "updated_at": s.Now()}
+		statement, err := s.sealForHolder(ctx, cur.OfficialID, in.Statement, aadStatement)
+		if err != nil {
+			return err
+		}
+		upd := map[string]any{"grounds": in.Grounds, "statement": statement, "requested_until": in.RequestedUntil, "updated_at": s.Now()}
 		if err := s.db(ctx).Model(&Justification{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return fmt.Errorf("update justification: %w", err)
 		}
@@ -493,7 +514,14 @@ func (s *Store) move(ctx context.Context, a Actor, cur *JustificationView, in Tr
 		return fmt.Errorf("move justification: %w", err)
 	}
 	if noteKind != "" && in.Note != "" {
-		n := JustificationNote{JustificationID: cur.ID, Kind: noteKind, Body: in.Note, AuthorID: idPtr(a.UserID), Author: a.Username, At: now}
+		body := in.Note
+		if noteKind == NoteAnswer {
+			var err error
+			if body, err = s.sealForHolder(ctx, cur.OfficialID, body, aadNote); err != nil {
+				return err
+			}
+		}
+		n := JustificationNote{JustificationID: cur.ID, Kind: noteKind, Body: body, AuthorID: idPtr(a.UserID), Author: a.Username, At: now}
 		if err := s.db(ctx).Create(&n).Error; err != nil {
 			return fmt.Errorf("move justification: %w", err)
 		}

@@ -50,6 +50,9 @@ type Official struct {
 	SuccessorID *int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Erased is true when the official's data key was destroyed: their
+	// e-mail, phone and employee code are gone for good (see keys.go).
+	Erased bool `gorm:"-"`
 }
 
 // Platform origins and categories.

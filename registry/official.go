@@ -91,6 +91,9 @@ func (s *Store) official(ctx context.Context, id int64) (*OfficialView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get official %d: %w", id, err)
 	}
+	if err := s.openOfficials(ctx, []*Official{&o.Official}); err != nil {
+		return nil, err
+	}
 	return &o, nil
 }
 
@@ -119,6 +122,10 @@ func (s *Store) Officials(ctx context.Context, a Actor, f OfficialFilter, p Page
 		}
 		within = ag.Path
 	}
+	emailIdx, err := s.index(ctx, idxEmail, strings.ToLower(strings.TrimSpace(f.Q)))
+	if err != nil {
+		return res, err
+	}
 	base := func() *gorm.DB {
 		q := s.rdb(ctx).Table("officials").Joins("JOIN agencies ON agencies.id = officials.agency_id")
 		if sc.AgencyPath != "" {
@@ -130,7 +137,10 @@ func (s *Store) Officials(ctx context.Context, a Actor, f OfficialFilter, p Page
 		if within != "" {
 			q = q.Where(inSubtree("officials.agency_id", within))
 		}
-		if k := textnorm.Key(f.Q); k != "" {
+		if strings.Contains(f.Q, "@") {
+			// E-mail addresses are sealed: found by their keyed hash, whole.
+			q = q.Where("officials.email_idx = ?", emailIdx)
+		} else if k := textnorm.Key(f.Q); k != "" {
 			q = q.Where("(officials.name_key LIKE ? ESCAPE '\\' OR officials.position LIKE ? ESCAPE '\\')", "%"+likeEscape(k)+"%", "%"+likeEscape(textnorm.Display(f.Q))+"%")
 		}
 		if f.Rank != 0 {
@@ -141,7 +151,6 @@ func (s *Store) Officials(ctx context.Context, a Actor, f OfficialFilter, p Page
 		}
 		return q
 	}
-	var err error
 	res.Counted = p.WithTotal
 	if res.Total, res.TotalCapped, err = boundedCount(p, base()); err != nil {
 		return res, fmt.Errorf("count officials: %w", err)
@@ -152,6 +161,9 @@ func (s *Store) Officials(ctx context.Context, a Actor, f OfficialFilter, p Page
 	}
 	if err := q.Scan(&res.Items).Error; err != nil {
 		return res, fmt.Errorf("list officials: %w", err)
+	}
+	if err := s.openOfficialViews(ctx, res.Items); err != nil {
+		return res, err
 	}
 	res.Items, res.Next = trim(res.Items, p, func(x OfficialView) string {
 		switch spec.column {
@@ -185,7 +197,11 @@ func (s *Store) checkOfficialTarget(ctx context.Context, a Actor, act Action, in
 	}
 	if in.EmployeeCode != "" {
 		var other int64
-		if err := s.db(ctx).Model(&Official{}).Select("id").Where("agency_id = ? AND employee_code = ? AND id <> ?", in.AgencyID, in.EmployeeCode, id).Limit(1).Scan(&other).Error; err != nil {
+		idx, err := s.index(ctx, idxEmpCode, in.EmployeeCode)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.db(ctx).Model(&Official{}).Select("id").Where("agency_id = ? AND employee_code_idx = ? AND id <> ?", in.AgencyID, idx, id).Limit(1).Scan(&other).Error; err != nil {
 			return nil, fmt.Errorf("check employee code: %w", err)
 		}
 		if other != 0 {
@@ -208,10 +224,24 @@ func (s *Store) CreateOfficial(ctx context.Context, a Actor, in OfficialInput) (
 			return err
 		}
 		now := s.Now()
+		k, err := newDataKey()
+		if err != nil {
+			return err
+		}
+		v, err := s.sealOfficial(ctx, k, in.Email, in.Phone, in.EmployeeCode)
+		if err != nil {
+			return err
+		}
 		o := Official{AgencyID: in.AgencyID, Name: in.Name, NameKey: textnorm.Key(in.Name), Position: in.Position, Rank: in.Rank, Serving: in.Serving,
-			TermStart: in.TermStart, TermEnd: in.TermEnd, Email: in.Email, Phone: in.Phone, EmployeeCode: in.EmployeeCode, CreatedAt: now, UpdatedAt: now}
+			TermStart: in.TermStart, TermEnd: in.TermEnd, Email: v.Email, Phone: v.Phone, EmployeeCode: v.EmployeeCode, CreatedAt: now, UpdatedAt: now}
 		if err := s.db(ctx).Create(&o).Error; err != nil {
 			return fmt.Errorf("create official: %w", err)
+		}
+		if err := s.db(ctx).Model(&o).Updates(map[string]any{"email_idx": v.EmailIdx, "employee_code_idx": v.EmployeeCodeIdx}).Error; err != nil {
+			return fmt.Errorf("create official: %w", err)
+		}
+		if err := s.saveDataKey(ctx, o.ID, k); err != nil {
+			return err
 		}
 		id = o.ID
 		return s.record(ctx, a, "create", "official", o.ID, officialAudit(in))
@@ -258,7 +288,22 @@ func (s *Store) UpdateOfficial(ctx context.Context, a Actor, id int64, in Offici
 			return err
 		}
 		upd := map[string]any{"agency_id": in.AgencyID, "name": in.Name, "name_key": textnorm.Key(in.Name), "position": in.Position, "rank": in.Rank,
-			"serving": in.Serving, "term_start": in.TermStart, "term_end": in.TermEnd, "email": in.Email, "phone": in.Phone, "employee_code": in.EmployeeCode, "updated_at": s.Now()}
+			"serving": in.Serving, "term_start": in.TermStart, "term_end": in.TermEnd, "updated_at": s.Now()}
+		k, err := s.officialKeyForWrite(ctx, id)
+		if errors.Is(err, ErrErased) && in.Email == "" && in.Phone == "" && in.EmployeeCode == "" {
+			k = nil // erased, and nothing personal asked for: the rest may change
+		} else if err != nil {
+			return err
+		}
+		if k != nil {
+			v, err := s.sealOfficial(ctx, k, in.Email, in.Phone, in.EmployeeCode)
+			if err != nil {
+				return err
+			}
+			for c, x := range v.columns() {
+				upd[c] = x
+			}
+		}
 		if err := s.db(ctx).Model(&Official{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return fmt.Errorf("update official: %w", err)
 		}
@@ -303,6 +348,11 @@ func (s *Store) DeleteOfficial(ctx context.Context, a Actor, id int64) error {
 				return &ConflictError{Key: dep.key}
 			}
 		}
+		// Copies in backups stay sealed under a key that no longer exists.
+		if err := s.db(ctx).Where("purpose = ? AND official_id = ?", keyOfficial, id).Delete(&DataKey{}).Error; err != nil {
+			return fmt.Errorf("delete official: %w", err)
+		}
+		s.keys.forget(id)
 		if err := s.db(ctx).Delete(&Official{}, id).Error; err != nil {
 			return fmt.Errorf("delete official: %w", err)
 		}

@@ -32,6 +32,10 @@ type Options struct {
 	MaxReaders int    // size of the reader pool
 	// Now is the clock; nil means time.Now. Tests pass a fixed clock.
 	Now func() time.Time
+	// MasterKeys wraps the data keys that seal personal data. Nil means a
+	// random key for this process only, which tests use: data sealed under
+	// it cannot be read after the process ends.
+	MasterKeys MasterKeys
 }
 
 // Store keeps the registry. Reads go through a pool of reader connections;
@@ -47,6 +51,7 @@ type Store struct {
 	counts sync.Map
 	rules  Rules
 	hook   ChangeHook
+	keys   *keyring
 }
 
 const driverName = "sqlite3_hozur"
@@ -134,7 +139,13 @@ func Open(opt Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{read: read, write: write, path: opt.Path, now: now, rules: DefaultRules()}, nil
+	keys, err := newKeyring(opt.MasterKeys)
+	if err != nil {
+		_ = wdb.Close()
+		_ = rdb.Close()
+		return nil, err
+	}
+	return &Store{read: read, write: write, path: opt.Path, now: now, rules: DefaultRules(), keys: keys}, nil
 }
 
 // Close closes both pools.

@@ -23,7 +23,11 @@ func (a *app) backupCmd() *cobra.Command {
 			if _, err := os.Stat(cfg.SQLitePath()); err != nil {
 				return fmt.Errorf("no database at %s: %w", cfg.SQLitePath(), err)
 			}
-			st, err := registry.Open(registry.Options{Path: cfg.SQLitePath()})
+			keys, err := masterKeys(cfg)
+			if err != nil {
+				return err
+			}
+			st, err := registry.Open(registry.Options{Path: cfg.SQLitePath(), MasterKeys: keys})
 			if err != nil {
 				return err
 			}
@@ -35,6 +39,7 @@ func (a *app) backupCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "backup written to %s\n", args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "The master key is not in the backup: without %s (or HOZUR_MASTER_KEY) its personal data cannot be read. Keep a copy of the key apart from the backups.\n", cfg.KeyFilePath())
 			return nil
 		},
 	}

@@ -15,6 +15,7 @@ import (
 
 	"hozur/config"
 	"hozur/registry"
+	"hozur/registry/vault"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -71,6 +72,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(a.scanCmd(), a.reportCmd())
 	root.AddCommand(a.exportCmd())
 	root.AddCommand(a.importCmd())
+	root.AddCommand(a.keysCmd())
 	return root
 }
 
@@ -113,18 +115,49 @@ func (a *app) open(cmd *cobra.Command) (config.Config, *registry.Store, error) {
 	return cfg, st, err
 }
 
+// masterKeys finds the master key: HOZUR_MASTER_KEY(_FILE), else the key
+// file, made on first start with a warning that a key beside the data is
+// for trying Hozur out.
+func masterKeys(cfg config.Config) (registry.MasterKeys, error) {
+	if cfg.Security.MasterKey != "" {
+		k, err := vault.ParseKey(cfg.Security.MasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("HOZUR_MASTER_KEY: %w", err)
+		}
+		return registry.FixedMasterKey(k), nil
+	}
+	keys, created, err := registry.KeyFileMasterKeys(cfg.KeyFilePath())
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		fmt.Fprintf(os.Stderr, "hozur: made a new master key in %s. It unlocks all personal data: back it up apart from the database, "+
+			"and in production keep it off the data disk (security.master_key_file or HOZUR_MASTER_KEY_FILE).\n", cfg.KeyFilePath())
+	}
+	return keys, nil
+}
+
 // openStore opens the database and brings its schema up to date.
 func openStore(ctx context.Context, cfg config.Config, migrate bool) (*registry.Store, error) {
 	if cfg.Database.Driver != "sqlite" {
 		return nil, fmt.Errorf("database driver %q is not supported by this build yet", cfg.Database.Driver)
 	}
-	st, err := registry.Open(registry.Options{Path: cfg.SQLitePath(), MaxReaders: cfg.Database.MaxReaders})
+	keys, err := masterKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := registry.Open(registry.Options{Path: cfg.SQLitePath(), MaxReaders: cfg.Database.MaxReaders, MasterKeys: keys})
 	if err != nil {
 		return nil, err
 	}
 	st.SetRules(registry.Rules{MaxExemptionMonths: cfg.Exemptions.MaxMonths, ClosureDays: cfg.Exemptions.ClosureDays, Location: cfg.Location()})
 	if migrate {
 		if _, err := st.Migrate(ctx); err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+		// Personal fields written before encryption came are sealed now.
+		if _, err := st.SealPending(ctx); err != nil {
 			_ = st.Close()
 			return nil, err
 		}

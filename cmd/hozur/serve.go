@@ -96,7 +96,11 @@ func (a *app) migrateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := registry.Open(registry.Options{Path: cfg.SQLitePath()})
+			keys, err := masterKeys(cfg)
+			if err != nil {
+				return err
+			}
+			st, err := registry.Open(registry.Options{Path: cfg.SQLitePath(), MasterKeys: keys})
 			if err != nil {
 				return err
 			}
@@ -106,6 +110,13 @@ func (a *app) migrateCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "applied %d migration(s)\n", n)
+			sealed, err := st.SealPending(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if sealed > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "sealed the personal data of %d official(s)\n", sealed)
+			}
 			return nil
 		},
 	}

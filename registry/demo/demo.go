@@ -55,6 +55,12 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 	if opt.Accounts < 0 || opt.Accounts > math.MaxInt32 {
 		return sum, fmt.Errorf("demo: cannot make %d accounts", opt.Accounts)
 	}
+	// The sealer needs the index key, which a write may have to make: before
+	// the writer connection is taken below.
+	sealer, err := s.NewSealer(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("demo: %w", err)
+	}
 	db, err := s.WriterDB()
 	if err != nil {
 		return sum, err
@@ -103,7 +109,7 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 	if err := writeAgencies(ctx, l, rng, anchor, ags); err != nil {
 		return sum, err
 	}
-	if err := writeOfficials(ctx, l, offs); err != nil {
+	if err := writeOfficials(ctx, l, sealer, offs); err != nil {
 		return sum, err
 	}
 	specs := (&planner{rng: rng, anchor: anchor, plats: plats}).plan(ags, offs, opt.Accounts)
@@ -295,19 +301,32 @@ func writeAgencies(ctx context.Context, l *loader, rng *rand.Rand, anchor time.T
 	return b.flush(ctx)
 }
 
-func writeOfficials(ctx context.Context, l *loader, offs []*official) error {
+// writeOfficials writes the officials with their personal fields sealed
+// under data keys of their own, as the registry writes them.
+func writeOfficials(ctx context.Context, l *loader, sealer *registry.Sealer, offs []*official) error {
 	b := &batch{l: l, t: officialTable}
+	keys := &batch{l: l, t: dataKeyTable}
 	for _, o := range offs {
 		var end any
 		if !o.termEnd.IsZero() {
 			end = o.termEnd
 		}
+		v, err := sealer.Seal(o.id, o.email, o.phone, o.empCode)
+		if err != nil {
+			return fmt.Errorf("demo: seal: %w", err)
+		}
 		if err := b.add(ctx, o.id, o.ag.id, o.name, o.nameKey, o.position, o.rank, o.serving, o.termStart, end,
-			o.email, o.phone, o.empCode, o.created, o.created); err != nil {
+			v.Email, v.Phone, v.EmployeeCode, v.EmailIdx, v.EmployeeCodeIdx, o.created, o.created); err != nil {
+			return err
+		}
+		if err := keys.add(ctx, "official", o.id, v.WrappedKey, v.MasterID, o.created); err != nil {
 			return err
 		}
 	}
-	return b.flush(ctx)
+	if err := b.flush(ctx); err != nil {
+		return err
+	}
+	return keys.flush(ctx)
 }
 
 // writeAccounts makes the rows in one goroutine while this one writes

@@ -19,7 +19,9 @@ var (
 	agencyTable = table{name: "agencies", rows: 500,
 		cols: []string{"id", "code", "name", "name_en", "name_key", "kind", "parent_id", "path", "depth", "created_at", "updated_at"}}
 	officialTable = table{name: "officials", rows: 500,
-		cols: []string{"id", "agency_id", "name", "name_key", "position", "rank", "serving", "term_start", "term_end", "email", "phone", "employee_code", "created_at", "updated_at"}}
+		cols: []string{"id", "agency_id", "name", "name_key", "position", "rank", "serving", "term_start", "term_end", "email", "phone", "employee_code",
+			"email_idx", "employee_code_idx", "created_at", "updated_at"}}
+	dataKeyTable = table{name: "data_keys", rows: 500, cols: []string{"purpose", "official_id", "wrapped", "master_id", "created_at"}}
 	accountTable = table{name: "accounts", rows: 500,
 		cols: []string{"id", "platform_id", "handle", "display", "url", "agency_id", "official_id", "capacity", "status", "source", "verification", "opened_on", "verified_at", "closed_at", "created_at", "updated_at"}}
 )

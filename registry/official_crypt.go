@@ -1,0 +1,261 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"hozur/registry/vault"
+)
+
+// An official's e-mail, phone and employee code are sealed with their data
+// key (see keys.go). The associated data names the column, so a sealed
+// value copied into another column does not open; the key is the
+// official's own, so one copied into another official's row does not
+// either.
+const (
+	aadEmail    = "officials.email"
+	aadPhone    = "officials.phone"
+	aadEmpCode  = "officials.employee_code"
+	idxEmail    = "officials.email"
+	idxEmpCode  = "officials.employee_code"
+	sealedBatch = 500
+)
+
+// sealedOfficial is what the officials table stores of the personal
+// fields.
+type sealedOfficial struct {
+	Email, Phone, EmployeeCode string
+	EmailIdx, EmployeeCodeIdx  string
+}
+
+func (v sealedOfficial) columns() map[string]any {
+	return map[string]any{"email": v.Email, "phone": v.Phone, "employee_code": v.EmployeeCode, "email_idx": v.EmailIdx, "employee_code_idx": v.EmployeeCodeIdx}
+}
+
+// sealOfficial seals the personal fields with k and hashes the looked-up
+// ones.
+func (s *Store) sealOfficial(ctx context.Context, k *vault.Key, email, phone, code string) (sealedOfficial, error) {
+	var v sealedOfficial
+	var err error
+	if v.Email, err = k.Seal(email, aadEmail); err != nil {
+		return v, err
+	}
+	if v.Phone, err = k.Seal(phone, aadPhone); err != nil {
+		return v, err
+	}
+	if v.EmployeeCode, err = k.Seal(code, aadEmpCode); err != nil {
+		return v, err
+	}
+	if v.EmailIdx, err = s.index(ctx, idxEmail, email); err != nil {
+		return v, err
+	}
+	v.EmployeeCodeIdx, err = s.index(ctx, idxEmpCode, code)
+	return v, err
+}
+
+// newDataKey draws a data key for an official not yet inserted; saveDataKey
+// stores it once the official has an id.
+func newDataKey() (*vault.Key, error) {
+	k, err := vault.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+func (s *Store) saveDataKey(ctx context.Context, officialID int64, k *vault.Key) error {
+	row := DataKey{Purpose: keyOfficial, OfficialID: &officialID, CreatedAt: s.Now()}
+	var err error
+	if row.Wrapped, row.MasterID, err = s.keys.wrap(*k, keyOfficial, officialID); err != nil {
+		return err
+	}
+	if err := s.db(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("data key: %w", err)
+	}
+	return nil
+}
+
+// openOfficials opens the personal fields of officials read from the
+// table. An official whose key was destroyed reads as erased, with the
+// fields empty.
+func (s *Store) openOfficials(ctx context.Context, list []*Official) error {
+	if len(list) == 0 {
+		return nil
+	}
+	// Every official's key is asked for, sealed fields or not: an erased
+	// official's fields are empty, and only the key says they were erased.
+	ids := make([]int64, len(list))
+	for i, o := range list {
+		ids[i] = o.ID
+	}
+	keys, err := s.officialKeys(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, o := range list {
+		k, has := keys[o.ID]
+		if !has {
+			// Nothing sealed: nothing held, or not yet sealed (see
+			// SealPending).
+			continue
+		}
+		if k == nil {
+			o.Email, o.Phone, o.EmployeeCode, o.Erased = "", "", "", true
+			continue
+		}
+		if o.Email, err = k.Open(o.Email, aadEmail); err != nil {
+			return fmt.Errorf("official %d: e-mail: %w", o.ID, err)
+		}
+		if o.Phone, err = k.Open(o.Phone, aadPhone); err != nil {
+			return fmt.Errorf("official %d: phone: %w", o.ID, err)
+		}
+		if o.EmployeeCode, err = k.Open(o.EmployeeCode, aadEmpCode); err != nil {
+			return fmt.Errorf("official %d: employee code: %w", o.ID, err)
+		}
+	}
+	return nil
+}
+
+// openOfficialViews opens a list of views in place.
+func (s *Store) openOfficialViews(ctx context.Context, list []OfficialView) error {
+	ptrs := make([]*Official, len(list))
+	for i := range list {
+		ptrs[i] = &list[i].Official
+	}
+	return s.openOfficials(ctx, ptrs)
+}
+
+// SealPending seals officials' personal fields written in the clear before
+// encryption came (or by a bulk load), and hashes them for lookups. It
+// runs at start-up; it returns how many officials it sealed.
+func (s *Store) SealPending(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var list []Official
+		err := s.rdb(ctx).Where(`(email <> '' AND email NOT LIKE 'v1.%') OR (phone <> '' AND phone NOT LIKE 'v1.%')
+OR (employee_code <> '' AND employee_code NOT LIKE 'v1.%')`).Order("id").Limit(sealedBatch).Find(&list).Error
+		if err != nil {
+			return total, fmt.Errorf("seal officials: %w", err)
+		}
+		if len(list) == 0 {
+			return total, nil
+		}
+		err = s.Tx(ctx, func(ctx context.Context) error {
+			for i := range list {
+				o := &list[i]
+				k, err := s.officialKeyForWrite(ctx, o.ID)
+				if errors.Is(err, ErrErased) {
+					// Erased: what is left in the clear goes.
+					o.Email, o.Phone, o.EmployeeCode = "", "", ""
+					k, err = newDataKey()
+				}
+				if err != nil {
+					return err
+				}
+				v, err := s.sealOfficial(ctx, k, plainOf(o.Email), plainOf(o.Phone), plainOf(o.EmployeeCode))
+				if err != nil {
+					return err
+				}
+				// A field already sealed stays as it is.
+				cols := v.columns()
+				if vault.IsSealed(o.Email) {
+					delete(cols, "email")
+					delete(cols, "email_idx")
+				}
+				if vault.IsSealed(o.Phone) {
+					delete(cols, "phone")
+				}
+				if vault.IsSealed(o.EmployeeCode) {
+					delete(cols, "employee_code")
+					delete(cols, "employee_code_idx")
+				}
+				if err := s.db(ctx).Model(&Official{}).Where("id = ?", o.ID).Updates(cols).Error; err != nil {
+					return fmt.Errorf("seal official %d: %w", o.ID, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(list)
+	}
+}
+
+func plainOf(v string) string {
+	if vault.IsSealed(v) {
+		return ""
+	}
+	return v
+}
+
+// Sealer seals new officials' personal fields for a bulk loader that
+// writes rows itself (the demo generator): no database access per row.
+type Sealer struct {
+	s     *Store
+	index *vault.Key
+}
+
+// SealedOfficial is what a bulk loader writes for a new official: the
+// officials columns, and the data_keys row (purpose "official").
+type SealedOfficial struct {
+	Email, Phone, EmployeeCode string
+	EmailIdx, EmployeeCodeIdx  string
+	WrappedKey, MasterID       string
+}
+
+// NewSealer readies a Sealer; call it before the loader's own transaction.
+func (s *Store) NewSealer(ctx context.Context) (*Sealer, error) {
+	k, err := s.indexKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{s: s, index: k}, nil
+}
+
+// Seal seals one new official's fields under a fresh data key.
+func (z *Sealer) Seal(officialID int64, email, phone, code string) (SealedOfficial, error) {
+	var out SealedOfficial
+	k, err := vault.NewKey()
+	if err != nil {
+		return out, err
+	}
+	if out.Email, err = k.Seal(email, aadEmail); err != nil {
+		return out, err
+	}
+	if out.Phone, err = k.Seal(phone, aadPhone); err != nil {
+		return out, err
+	}
+	if out.EmployeeCode, err = k.Seal(code, aadEmpCode); err != nil {
+		return out, err
+	}
+	out.EmailIdx, out.EmployeeCodeIdx = z.index.Index(idxEmail, email), z.index.Index(idxEmpCode, code)
+	out.WrappedKey, out.MasterID, err = z.s.keys.wrap(k, keyOfficial, officialID)
+	return out, err
+}
+
+// OfficialEmails returns the contact e-mail of each official that has
+// one, opened; erased officials have none.
+func (s *Store) OfficialEmails(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	for start := 0; start < len(ids); start += sealedBatch {
+		var list []Official
+		if err := s.rdb(ctx).Select("id, email, phone, employee_code").Where("id IN ? AND email <> ''", ids[start:min(start+sealedBatch, len(ids))]).Find(&list).Error; err != nil {
+			return nil, fmt.Errorf("officials' e-mail: %w", err)
+		}
+		ptrs := make([]*Official, len(list))
+		for i := range list {
+			ptrs[i] = &list[i]
+		}
+		if err := s.openOfficials(ctx, ptrs); err != nil {
+			return nil, err
+		}
+		for _, o := range list {
+			if o.Email != "" {
+				out[o.ID] = o.Email
+			}
+		}
+	}
+	return out, nil
+}
