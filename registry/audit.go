@@ -104,6 +104,9 @@ func (s *Store) AuditEvents(ctx context.Context, a Actor, f AuditFilter, p Page)
 		return res, fmt.Errorf("list audit events: %w", err)
 	}
 	res.Items, res.Next = trim(res.Items, p, func(e AuditEvent) string { return encodeCursor(nil, e.ID) })
+	if err := s.openAuditChanges(ctx, res.Items); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 

@@ -256,7 +256,11 @@ func (im *importer) writeOfficials(ctx context.Context, create, update []*import
 				return err
 			}
 			keyArgs = append(keyArgs, keyOfficial, id, wrapped, master, now)
-			events = append(events, pendingEvent{action: "create", entity: "official", id: id, change: officialAudit(io.in)})
+			change, err := sealAuditName(keys[io], officialAudit(io.in))
+			if err != nil {
+				return err
+			}
+			events = append(events, pendingEvent{action: "create", entity: "official", id: id, change: change})
 			return nil
 		})
 		if err == nil {

@@ -244,7 +244,11 @@ func (s *Store) CreateOfficial(ctx context.Context, a Actor, in OfficialInput) (
 			return err
 		}
 		id = o.ID
-		return s.record(ctx, a, "create", "official", o.ID, officialAudit(in))
+		change, err := sealAuditName(k, officialAudit(in))
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, a, "create", "official", o.ID, change)
 	})
 	if err != nil {
 		return nil, err
@@ -321,7 +325,14 @@ func (s *Store) UpdateOfficial(ctx context.Context, a Actor, id int64, in Offici
 		s.touch(ctx, held...)
 		before := officialAudit(OfficialInput{AgencyID: cur.AgencyID, Name: cur.Name, Position: cur.Position, Rank: cur.Rank, Serving: cur.Serving,
 			TermStart: cur.TermStart, TermEnd: cur.TermEnd, Email: cur.Email, Phone: cur.Phone, EmployeeCode: cur.EmployeeCode})
-		return s.record(ctx, a, "update", "official", id, diff(before, officialAudit(in)))
+		changed := map[string]any{}
+		for f, v := range diff(before, officialAudit(in)) {
+			changed[f] = v
+		}
+		if changed, err = sealAuditName(k, changed); err != nil {
+			return err
+		}
+		return s.record(ctx, a, "update", "official", id, changed)
 	})
 	if err != nil {
 		return nil, err

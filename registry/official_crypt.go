@@ -2,8 +2,11 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"hozur/registry/vault"
 )
@@ -259,3 +262,79 @@ func (s *Store) OfficialEmails(ctx context.Context, ids []int64) (map[int64]stri
 	}
 	return out, nil
 }
+
+// aadAuditName binds a name sealed in an audit event's change.
+const aadAuditName = "audit.name"
+
+// sealAuditName seals the official's name wherever it appears in an audit
+// change (a value, or an old/new pair): the trail keeps a name only as
+// long as the official's key lives, so an erasure reaches the trail too
+// while the chain, which hashes the stored text, still verifies.
+func sealAuditName(k *vault.Key, change map[string]any) (map[string]any, error) {
+	if k == nil {
+		return change, nil
+	}
+	seal := func(v any) (any, error) {
+		s, ok := v.(string)
+		if !ok || s == "" {
+			return v, nil
+		}
+		return k.Seal(s, aadAuditName)
+	}
+	var err error
+	switch v := change["name"].(type) {
+	case string:
+		change["name"], err = seal(v)
+	case [2]any:
+		if v[0], err = seal(v[0]); err == nil {
+			v[1], err = seal(v[1])
+		}
+		change["name"] = v
+	}
+	return change, err
+}
+
+// sealedToken finds sealed values in an audit change's JSON text.
+var sealedToken = regexp.MustCompile(`"v1\.[A-Za-z0-9_-]+"`)
+
+// openAuditChanges opens the sealed names in official events' changes for
+// display; an erased official's name reads as erased. The stored text, and
+// so the chain, is untouched.
+func (s *Store) openAuditChanges(ctx context.Context, events []AuditEvent) error {
+	var ids []int64
+	for _, e := range events {
+		if e.Entity == "official" && strings.Contains(e.Change, `"v1.`) {
+			ids = append(ids, e.EntityID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	keys, err := s.officialKeys(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range events {
+		e := &events[i]
+		if e.Entity != "official" || !strings.Contains(e.Change, `"v1.`) {
+			continue
+		}
+		k := keys[e.EntityID]
+		e.Change = sealedToken.ReplaceAllStringFunc(e.Change, func(tok string) string {
+			if k == nil {
+				return `"` + ErasedMark + `"`
+			}
+			plain, err := k.Open(strings.Trim(tok, `"`), aadAuditName)
+			if err != nil {
+				return `"` + ErasedMark + `"`
+			}
+			b, _ := json.Marshal(plain)
+			return string(b)
+		})
+	}
+	return nil
+}
+
+// ErasedMark stands where erased data was, in texts the registry hands
+// out already formatted (audit changes); pages translate it.
+const ErasedMark = "⟨erased⟩"

@@ -55,6 +55,9 @@ const (
 	ResAccount  Resource = "account"
 	ResUser     Resource = "user"
 	ResAudit    Resource = "audit"
+	// ResPersonalData is everything held about one official, exported on
+	// their request (the privacy directive's right of access).
+	ResPersonalData Resource = "personal_data"
 	// ResJustification covers justifications and the exemptions they give.
 	ResJustification  Resource = "justification"
 	ResGroupExemption Resource = "group_exemption"
@@ -65,6 +68,12 @@ const (
 	ResReport Resource = "report"
 	// ResJob is the scheduled jobs and scans; create is running one now.
 	ResJob Resource = "job"
+	// ResAssessment is a platform's privacy assessments in full: provisions,
+	// evidence, assessor, attachment, history. Whoever may view a platform
+	// sees its latest result without it.
+	ResAssessment Resource = "assessment"
+	// ResErasure is a request to erase an official's personal data.
+	ResErasure Resource = "erasure"
 )
 
 // Actor is who is acting: a signed-in user (or a system job), with what the
@@ -100,6 +109,10 @@ func within(path, root string) bool {
 // Can is the one place that decides who may do what. Every handler, in the
 // UI and the API, and every store write asks it.
 func (a Actor) Can(act Action, t Target) bool {
+	if t.Resource == ResAssessment && (act == ActionUpdate || act == ActionDelete) {
+		// Assessments are history: a new one supersedes, none changes.
+		return false
+	}
 	switch a.Role {
 	case RoleAdmin:
 		return true
@@ -111,7 +124,7 @@ func (a Actor) Can(act Action, t Target) bool {
 			return act == ActionView || act == ActionDecide
 		case ResReport:
 			return act == ActionView
-		case ResJob:
+		case ResJob, ResAssessment:
 			return act == ActionView || act == ActionCreate
 		case ResAgency, ResOfficial, ResAccount:
 			return act != ActionFile && act != ActionDecide
@@ -122,6 +135,12 @@ func (a Actor) Can(act Action, t Target) bool {
 			return act != ActionFile
 		case ResPlatform, ResAudit, ResDirective:
 			return act == ActionView
+		case ResPersonalData:
+			// The office answers access requests; an export changes nothing.
+			return act == ActionView
+		case ResErasure:
+			// The office decides erasure requests; it does not file them.
+			return act == ActionView || act == ActionDecide
 		case ResUser:
 			return act == ActionView && t.UserID == a.UserID
 		}
@@ -135,6 +154,9 @@ func (a Actor) Can(act Action, t Target) bool {
 			return (act == ActionView || act == ActionFile) && within(t.AgencyPath, a.AgencyPath)
 		case ResFlag, ResReport:
 			return act == ActionView && within(t.AgencyPath, a.AgencyPath)
+		case ResErasure:
+			// A liaison may ask on behalf of an official of their agency.
+			return (act == ActionView || act == ActionFile) && within(t.AgencyPath, a.AgencyPath)
 		case ResUser:
 			return act == ActionView && t.UserID == a.UserID
 		}
@@ -144,8 +166,10 @@ func (a Actor) Can(act Action, t Target) bool {
 			return act == ActionView
 		case ResJustification, ResFlag:
 			return (act == ActionView || (act == ActionFile && t.Resource == ResJustification)) && a.OfficialID != 0 && t.OfficialID == a.OfficialID
-		case ResOfficial:
+		case ResOfficial, ResPersonalData:
 			return act == ActionView && a.OfficialID != 0 && t.OfficialID == a.OfficialID
+		case ResErasure:
+			return (act == ActionView || act == ActionFile) && a.OfficialID != 0 && t.OfficialID == a.OfficialID
 		case ResAccount:
 			// Officials declare and keep their own accounts; removing a
 			// record is for the oversight office and the agency.
@@ -172,11 +196,11 @@ func (a Actor) ScopeFor(r Resource) Scope {
 	}
 	switch a.Role {
 	case RoleLiaison:
-		if r == ResOfficial || r == ResAccount || r == ResJustification || r == ResFlag || r == ResReport {
+		if r == ResOfficial || r == ResAccount || r == ResJustification || r == ResFlag || r == ResReport || r == ResErasure {
 			return Scope{AgencyPath: a.AgencyPath}
 		}
 	case RoleOfficial:
-		if r == ResOfficial || r == ResAccount || r == ResJustification || r == ResFlag {
+		if r == ResOfficial || r == ResAccount || r == ResJustification || r == ResFlag || r == ResErasure {
 			return Scope{OfficialID: a.OfficialID}
 		}
 	}
