@@ -199,6 +199,14 @@ func (s *Store) recordMany(ctx context.Context, a Actor, evs []pendingEvent) err
 		if err != nil {
 			return err
 		}
+		// Ids are never handed out twice (AUTOINCREMENT): start past the
+		// highest ever given, not the highest left, so events cut from the
+		// end of the trail leave the gap that verify reports.
+		var seq int64
+		if err := s.db(ctx).Raw("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'audit_events'").Scan(&seq).Error; err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		lastID = max(lastID, seq)
 		at := s.Now().Truncate(time.Microsecond)
 		var actorID *int64
 		if a.UserID != 0 {

@@ -62,9 +62,14 @@ type ImportResult struct {
 // rows were bad; the result lists them.
 var ErrImportRejected = errors.New("import: rows are bad")
 
-// maxIssues bounds the issues kept: a file that is wrong in every row is
+// maxIssues bounds the issues kept, the first rows' first: a file that is
+// wrong in every row is told so without megabytes of repetition (Bad still
+// counts every bad row).
 // told so without a megabyte of repetition.
-const maxIssues = 1000
+const maxIssues = MaxImportIssues
+
+// MaxImportIssues is how many issues a result lists at most.
+const MaxImportIssues = 10_000
 
 // importer holds what every kind's import shares: the sheet, its columns
 // found, the issues collected, the counts.
@@ -92,6 +97,19 @@ func (s *Store) newImporter(a Actor, t *sheet.Table, opt ImportOptions) (*import
 	im := &importer{s: s, a: a, t: t, opt: opt, cols: cols, at: map[string]int{}, named: map[string]string{},
 		res: &ImportResult{Kind: opt.Kind, Rows: len(t.Rows), Issues: []ImportIssue{}}, badRow: map[int]bool{}, tz: s.rules.Location, platformCode: map[int64]string{}}
 	im.readHeader()
+	// The template's example row, left in, is skipped without a word.
+	rows := make([]sheet.Row, 0, len(t.Rows))
+	for _, r := range t.Rows {
+		if !im.isExample(r) {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) != len(t.Rows) {
+		cp := *t
+		cp.Rows = rows
+		im.t = &cp
+		im.res.Rows = len(rows)
+	}
 	return im, nil
 }
 
@@ -114,7 +132,11 @@ func (im *importer) readHeader() {
 	fa, en := 0, 0
 	for i, h := range im.t.Header {
 		if h == "" {
-			im.headerIssue(line, columnLetter(i), "import.header_empty", nil)
+			// A column with neither header nor values (a table that
+			// starts in column B) is no column.
+			if im.columnUsed(i) {
+				im.headerIssue(line, columnLetter(i), "import.header_empty", nil)
+			}
 			continue
 		}
 		c, ok := byKey[headerKey(h)]
@@ -158,6 +180,47 @@ func (im *importer) readHeader() {
 		if !h && !u {
 			im.headerIssue(line, im.named["url"], "import.missing_column", nil)
 		}
+	}
+}
+
+// columnUsed reports whether any row has a value in column i.
+func (im *importer) columnUsed(i int) bool {
+	for _, r := range im.t.Rows {
+		if r.Cell(i) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// isExample reports whether row r is the template's example row, left in
+// by whoever filled the template: it is not a record to import.
+func (im *importer) isExample(r sheet.Row) bool {
+	for _, c := range im.cols {
+		v := im.cell(r, c.Key)
+		fa := c.ExampleFa
+		if fa == "" {
+			fa = c.Example
+		}
+		if _, inFile := im.at[c.Key]; inFile && v != c.Example && v != fa {
+			return false
+		}
+	}
+	// Only a sheet with every column of the template can hold its example.
+	return len(im.at) == len(im.cols)
+}
+
+// sortIssues puts the issues in row and column order, header first, and
+// keeps the first maxIssues.
+func (im *importer) sortIssues() {
+	slices.SortStableFunc(im.res.Issues, func(a, b ImportIssue) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return strings.Compare(a.Column, b.Column)
+	})
+	if len(im.res.Issues) > maxIssues {
+		im.res.Issues = im.res.Issues[:maxIssues]
 	}
 }
 
@@ -217,8 +280,8 @@ func (im *importer) bad(r sheet.Row, key, msg string, args map[string]any) {
 		im.badRow[r.Line] = true
 		im.res.Bad++
 	}
-	if len(im.res.Issues) >= maxIssues {
-		return
+	if len(im.res.Issues) >= 4*maxIssues {
+		return // sorted and cut to maxIssues at the end
 	}
 	col := ""
 	if key != "" {
@@ -333,6 +396,16 @@ func (im *importer) date(r sheet.Row, key string) (*time.Time, bool) {
 	return t, true
 }
 
+// uncount takes back a row counted as created (or updated) that the write
+// refused.
+func (im *importer) uncount(created bool) {
+	if created {
+		im.res.Created--
+	} else {
+		im.res.Updated--
+	}
+}
+
 // progress reports every 1000 rows and at the end.
 func (im *importer) progress(stage string, done, total int) {
 	if im.opt.Progress != nil && (done%1000 == 0 || done == total) {
@@ -370,6 +443,7 @@ func (s *Store) Import(ctx context.Context, a Actor, t *sheet.Table, opt ImportO
 		case ExchangeAccounts:
 			err = im.accounts(ctx)
 		}
+		im.sortIssues()
 		return im.res, err
 	}
 	if opt.DryRun {

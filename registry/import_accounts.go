@@ -188,7 +188,11 @@ func (im *importer) accounts(ctx context.Context) error {
 		r := ia.row
 		if ia.holder != "" {
 			o := byName[ia.holder]
-			if o == nil {
+			if o == ambiguous {
+				im.bad(r, "official_name", "import.ambiguous_official_name", map[string]any{"Value": im.cell(r, "official_name")})
+				continue
+			}
+			if o == nil || !im.mayHold(o.AgencyID, o.ID, byID) {
 				im.bad(r, "official_name", "import.unknown_official_name", map[string]any{"Value": im.cell(r, "official_name")})
 				continue
 			}
@@ -198,7 +202,10 @@ func (im *importer) accounts(ctx context.Context) error {
 			emp := strings.TrimSpace(textnorm.ASCIIDigits(im.cell(r, "official_employee_code")))
 			var match []officialRef
 			for _, o := range officials[emp] {
-				if ia.acc.AgencyID == 0 || o.AgencyID == ia.acc.AgencyID {
+				// Officials the importer may not hold accounts for are not
+				// matched at all: "no such official" and "not yours" read
+				// the same, so an import tells nothing of others.
+				if (ia.acc.AgencyID == 0 || o.AgencyID == ia.acc.AgencyID) && im.mayHold(o.AgencyID, o.ID, byID) {
 					match = append(match, o)
 				}
 			}
@@ -265,6 +272,13 @@ func (im *importer) accounts(ctx context.Context) error {
 		return nil
 	}
 	return im.writeAccounts(ctx, create, update)
+}
+
+// mayHold reports whether the importer may see an official as a holder of
+// accounts: the office everyone, a liaison those of their subtree, an
+// official themselves.
+func (im *importer) mayHold(agencyID, officialID int64, byID map[int64]agencyRef) bool {
+	return im.a.Can(ActionView, Target{Resource: ResOfficial, AgencyPath: byID[agencyID].Path, OfficialID: officialID})
 }
 
 // handleColumn is the column that names row r's account.
@@ -445,10 +459,14 @@ func (im *importer) writeAccounts(ctx context.Context, create, update []*importA
 			in.OpenedOn = ia.acc.OpenedOn
 		}
 		if _, err := s.UpdateAccount(ctx, im.a, c.ID, in); err != nil {
-			if im.badFields(ia.row, err, map[string]string{"url": "handle", "agency_id": "agency_code", "official_id": "official_employee_code"}) {
+			if !im.badFields(ia.row, err, map[string]string{"url": "handle", "agency_id": "agency_code", "official_id": "official_employee_code"}) {
+				return err
+			}
+			if !im.opt.GoodOnly {
 				return ErrImportRejected
 			}
-			return err
+			im.uncount(false)
+			continue
 		}
 		im.progress(StageWrite, len(create)+i+1, total)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"hozur/registry/sheet"
 	"hozur/registry/textnorm"
@@ -32,6 +33,15 @@ func (im *importer) agencies(ctx context.Context) error {
 	byID := make(map[int64]*Agency, len(all))
 	for i := range all {
 		stored[all[i].Code], byID[all[i].ID] = &all[i], &all[i]
+	}
+	// How deep each stored agency's subtree reaches, for moves.
+	maxDepth := make(map[int64]int, len(all))
+	for i := range all {
+		for _, anc := range AncestryOf(all[i].Path) {
+			if anc != nil {
+				maxDepth[*anc] = max(maxDepth[*anc], all[i].Depth)
+			}
+		}
 	}
 	inFile := map[string]*importAgency{}
 	rows := make([]*importAgency, 0, len(im.t.Rows))
@@ -109,11 +119,16 @@ func (im *importer) agencies(ctx context.Context) error {
 			im.bad(r, "parent_code", "import.unknown_agency", map[string]any{"Value": ia.parent})
 			continue
 		}
+		height := 0
+		if ia.cur != nil {
+			height = maxDepth[ia.cur.ID] - ia.cur.Depth
+		}
 		switch ia.depth = depthOf(ia.in.Code, 0); {
-		case ia.depth == loop:
+		case ia.depth == loop, ia.cur != nil && movesUnderItself(ia, stored):
 			im.bad(r, "parent_code", "agency.parent_cycle", nil)
 			continue
-		case ia.depth > MaxAgencyDepth:
+		case ia.depth+height > MaxAgencyDepth:
+			// With its stored sub-agencies, the subtree would hang too deep.
 			im.bad(r, "parent_code", "agency.too_deep", nil)
 			continue
 		}
@@ -138,6 +153,13 @@ func (im *importer) agencies(ctx context.Context) error {
 	}
 	sort.SliceStable(good, func(i, j int) bool { return good[i].depth < good[j].depth })
 	return im.writeAgencies(ctx, good, stored)
+}
+
+// movesUnderItself reports whether the row puts a stored agency under one
+// of its own stored sub-agencies.
+func movesUnderItself(ia *importAgency, stored map[string]*Agency) bool {
+	p := stored[ia.parent]
+	return p != nil && p.ID != ia.cur.ID && strings.HasPrefix(p.Path, ia.cur.Path)
 }
 
 func actionFor(cur *Agency) Action {
@@ -209,10 +231,16 @@ func (im *importer) writeAgencies(ctx context.Context, rows []*importAgency, sto
 			ag, err = im.s.UpdateAgency(ctx, im.a, ia.cur.ID, in)
 		}
 		if err != nil {
-			if im.badFields(ia.row, err, agencyFields) {
+			if !im.badFields(ia.row, err, agencyFields) {
+				return err
+			}
+			// Refused before anything was written: under good-only the
+			// row is left out, else the file is.
+			if !im.opt.GoodOnly {
 				return ErrImportRejected
 			}
-			return err
+			im.uncount(ia.cur == nil)
+			continue
 		}
 		ids[ag.Code] = ag.ID
 		im.progress(StageWrite, i+1, len(rows))

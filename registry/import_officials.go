@@ -108,6 +108,17 @@ func (im *importer) officials(ctx context.Context) error {
 		}
 		seen[key] = r.Line
 		io.cur = current[key]
+		if io.cur == nil && in.EmployeeCode != "" {
+			// A code added to an official registered without one: the
+			// same person, found by name and position.
+			if o := current[officialKey(in.AgencyID, "", in.Name, in.Position)]; o != nil && (o == ambiguous || o.EmployeeCode == "") {
+				io.cur = o
+			}
+		}
+		if io.cur == ambiguous {
+			im.bad(r, "name", "import.ambiguous_official_name", map[string]any{"Value": in.Name})
+			continue
+		}
 		t := Target{Resource: ResOfficial, AgencyPath: io.path}
 		if io.cur == nil {
 			if !im.a.Can(ActionCreate, t) {
@@ -168,6 +179,9 @@ func (io *importOfficial) unchanged(tz *time.Location) bool {
 	return sameDay(c.TermStart, in.TermStart, tz)
 }
 
+// ambiguous stands for two or more officials with one natural key.
+var ambiguous = &Official{}
+
 // officialsOf loads the officials of the given agencies by natural key.
 func (s *Store) officialsOf(ctx context.Context, agencies map[int64]bool) (map[string]*Official, error) {
 	ids := make([]int64, 0, len(agencies))
@@ -193,9 +207,13 @@ func (s *Store) officialsOf(ctx context.Context, agencies map[int64]bool) (map[s
 				out[officialKey(o.AgencyID, o.EmployeeCode, "", "")] = o
 			}
 			// An official with a code is also found by name and position,
-			// for files that leave the code out.
-			if k := officialKey(o.AgencyID, "", o.Name, o.Position); out[k] == nil {
+			// for files that leave the code out; two of one name and
+			// position cannot be told apart that way.
+			k := officialKey(o.AgencyID, "", o.Name, o.Position)
+			if out[k] == nil {
 				out[k] = o
+			} else {
+				out[k] = ambiguous
 			}
 		}
 	}
@@ -276,10 +294,14 @@ func (im *importer) writeOfficials(ctx context.Context, create, update []*import
 	}
 	for i, io := range update {
 		if _, err := s.UpdateOfficial(ctx, im.a, io.cur.ID, io.in); err != nil {
-			if im.badFields(io.row, err, officialFields) {
+			if !im.badFields(io.row, err, officialFields) {
+				return err
+			}
+			if !im.opt.GoodOnly {
 				return ErrImportRejected
 			}
-			return err
+			im.uncount(false)
+			continue
 		}
 		im.progress(StageWrite, len(create)+i+1, total)
 	}

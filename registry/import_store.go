@@ -145,3 +145,32 @@ func (s *Store) PurgeImports(ctx context.Context, now time.Time) (int64, error) 
 	}
 	return res.RowsAffected, nil
 }
+
+// ImportRunning marks an upload being applied (see ClaimImport).
+const ImportRunning = "running"
+
+// ClaimImport marks an upload as being applied, if it is waiting to be:
+// of two requests to apply one upload, one wins.
+func (s *Store) ClaimImport(ctx context.Context, a Actor, id int64) (bool, error) {
+	res := s.db(ctx).Model(&ImportUpload{}).Where("id = ? AND user_id = ? AND state IN ? AND data IS NOT NULL", id, a.UserID,
+		[]string{ImportChecked, ImportRejected}).Update("state", ImportRunning)
+	if res.Error != nil {
+		return false, fmt.Errorf("claim import: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ReleaseImports puts uploads left running (by a run that failed, or a
+// process that stopped mid-run: nothing of theirs was written, the apply
+// being one transaction) back to waiting; id 0 releases every one, at
+// start-up.
+func (s *Store) ReleaseImports(ctx context.Context, id int64) error {
+	q := s.db(ctx).Model(&ImportUpload{}).Where("state = ?", ImportRunning)
+	if id != 0 {
+		q = q.Where("id = ?", id)
+	}
+	if err := q.Update("state", ImportChecked).Error; err != nil {
+		return fmt.Errorf("release imports: %w", err)
+	}
+	return nil
+}

@@ -321,3 +321,51 @@ func TestImportAccountHolderByName(t *testing.T) {
 		t.Fatalf("holder: %+v", list.Items)
 	}
 }
+
+// Found in review: what the apply would refuse, the check refuses first.
+func TestImportCatchesWhatTheApplyWouldRefuse(t *testing.T) {
+	w := newWorld(t, nil)
+	// MIN-ICT under its own sub-agency: a loop through the stored tree.
+	tab := readSheet(t, "a.csv", "code,name,kind,parent_code\nMIN-ICT,وزارت ارتباطات و فناوری اطلاعات,ministry,MIN-ICT-TEH\nNEW-ONE,تازه,organisation,\n")
+	res := must[*ImportResult](t)(w.s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeAgencies, DryRun: true}))
+	if got := issueSet(res); len(got) != 1 || got[0] != "2|parent_code|agency.parent_cycle" {
+		t.Fatalf("stored loop: %v", got)
+	}
+	res = must[*ImportResult](t)(w.s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeAgencies, GoodOnly: true}))
+	if !res.Applied || res.Created != 1 {
+		t.Fatalf("good only: %+v", res)
+	}
+
+	// An employee code added to an official registered without one updates
+	// that official rather than making a second.
+	tab = readSheet(t, "o.csv", "name,agency_code,position,rank,employee_code\nحسین کریمی,MIN-OIL,معاون وزیر,2,9001\n")
+	res = must[*ImportResult](t)(w.s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeOfficials}))
+	if res.Created != 0 || res.Updated != 1 {
+		t.Fatalf("adding a code: %+v", res)
+	}
+	if got := must[*OfficialView](t)(w.s.Official(ctxb(), System, w.outside.ID)); got.EmployeeCode != "9001" {
+		t.Fatalf("code not added: %+v", got.Official)
+	}
+
+	// The template's example row, left in, is skipped.
+	cols := must[[]Column](t)(ExchangeColumns(ExchangeAgencies))
+	var head, example []string
+	for _, c := range cols {
+		head, example = append(head, c.Key), append(example, c.Example)
+	}
+	tab = readSheet(t, "a.csv", strings.Join(head, ",")+"\n"+strings.Join(example, ",")+"\n")
+	res = must[*ImportResult](t)(w.s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeAgencies, DryRun: true}))
+	if res.Rows != 0 || res.Created != 0 {
+		t.Fatalf("example row imported: %+v", res)
+	}
+
+	// A liaison learns nothing of officials outside their agency: the
+	// answer is that of an official who does not exist.
+	liaison := Actor{UserID: 7, Username: "liaison", Role: RoleLiaison, AgencyID: w.sub.ID, AgencyPath: w.sub.Path}
+	tab = readSheet(t, "a.csv", "platform,handle,capacity,official_employee_code\ntelegram,karimi_ch,office,9001\ntelegram,nobody_ch,office,0000\n")
+	res = must[*ImportResult](t)(w.s.Import(ctxb(), liaison, tab, ImportOptions{Kind: ExchangeAccounts, DryRun: true}))
+	got := issueSet(res)
+	if len(got) != 2 || got[0] != "2|official_employee_code|import.unknown_official" || got[1] != "3|official_employee_code|import.unknown_official" {
+		t.Fatalf("liaison's view of others: %v", got)
+	}
+}

@@ -189,7 +189,7 @@ func TestPublicQueryPlans(t *testing.T) {
 		name, plan string
 		want       []string
 	}{
-		{"verify", plan(publicVerifySQL, 1, "x"), []string{"USING INDEX accounts_platform_handle (platform_id=? AND handle=?)"}},
+		{"verify", plan(publicVerifySQL, 1, "x"), []string{"USING INDEX accounts_public (platform_id=? AND handle=?)"}},
 		{"page", plan(publicPageSQL, map[string]any{"after": 0, "n": 101}), []string{"USING INTEGER PRIMARY KEY (rowid=?)",
 			"USING INDEX accounts_capacity (capacity=? AND id>?)"}},
 	} {

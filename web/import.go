@@ -232,8 +232,12 @@ func (s *Server) importApply(c echo.Context) error {
 	if err != nil {
 		return err // it was read at upload: this is no reader's mistake
 	}
-	if !s.imports.start(id, a.UserID) {
-		return redirectTo(c, back) // already going
+	claimed, err := s.store.ClaimImport(c.Request().Context(), a, id)
+	if err != nil {
+		return err
+	}
+	if !claimed || !s.imports.start(id, a.UserID) {
+		return redirectTo(c, back) // already going, or done
 	}
 	opt := registry.ImportOptions{Kind: u.Kind, GoodOnly: c.FormValue("good_only") == "true", FileName: u.FileName,
 		Progress: func(stage string, done, total int) { s.imports.progress(id, stage, done, total) }}
@@ -247,6 +251,9 @@ func (s *Server) runImport(ctx context.Context, a registry.Actor, id int64, tab 
 	res, err := s.store.Import(ctx, a, tab, opt)
 	if err != nil && !errors.Is(err, registry.ErrImportRejected) {
 		s.log.Error("import failed", slog.Int64("import", id), slog.Any("error", err))
+		if err := s.store.ReleaseImports(ctx, id); err != nil {
+			s.log.Error("import not released", slog.Int64("import", id), slog.Any("error", err))
+		}
 		s.imports.end(id, true)
 		return
 	}

@@ -55,7 +55,7 @@ func (s *Server) importShow(c echo.Context) error {
 		p.Title = p.L.T("importui.show_title_nameless")
 	}
 	d := importShowData{ID: u.ID, File: u.FileName, Kind: p.L.T("importui.kind." + u.Kind), KindCode: u.Kind, When: p.L.DateTime(u.CreatedAt),
-		State: u.State, Summary: ImportSummary(p.L, res), Capped: len(res.Issues) >= 1000, HeaderBad: res.HeaderBad,
+		State: u.State, Summary: ImportSummary(p.L, res), Capped: len(res.Issues) >= registry.MaxImportIssues, HeaderBad: res.HeaderBad,
 		Rows: res.Rows, Bad: res.Bad, Good: res.Rows - res.Bad, HasFile: u.Size > 0, ListURL: importListURL[u.Kind]}
 	if name, ok := encodingNames[u.Encoding]; ok {
 		d.ReadAs = p.L.T("importui.read_as", "Encoding", name)

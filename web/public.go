@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ func (s *Server) publicGuards() (page, api echo.MiddlewareFunc) {
 	guard := func(deny func(c echo.Context) error) echo.MiddlewareFunc {
 		limit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 			Store:               store,
-			IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+			IdentifierExtractor: func(c echo.Context) (string, error) { return clientKey(c.RealIP()), nil },
 			DenyHandler: func(c echo.Context, _ string, _ error) error {
 				c.Response().Header().Set("Retry-After", retry)
 				return deny(c)
@@ -86,4 +87,19 @@ func publicErrorKey(key string) string {
 		return "verify.unknown_platform"
 	}
 	return key
+}
+
+// clientKey is whom a rate limit counts: an IPv4 address, or an IPv6
+// client's /64, since one IPv6 host commonly holds a whole /64 and could
+// otherwise take a fresh allowance with every address.
+func clientKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || addr.Is4() || addr.Is4In6() {
+		return ip
+	}
+	p, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

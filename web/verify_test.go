@@ -486,3 +486,18 @@ func TestVerifyPageLanguages(t *testing.T) {
 		t.Errorf("signed in: %d", status)
 	}
 }
+
+func TestRateLimitKeysIPv6ByPrefix(t *testing.T) {
+	cases := map[string]string{
+		"203.0.113.9":             "203.0.113.9",
+		"2001:db8:1:2:aaaa::1":    "2001:db8:1:2::/64",
+		"2001:db8:1:2:bbbb::ffff": "2001:db8:1:2::/64",
+		"2001:db8:1:3::1":         "2001:db8:1:3::/64",
+		"::ffff:203.0.113.9":      "::ffff:203.0.113.9",
+	}
+	for in, want := range cases {
+		if got := clientKey(in); got != want {
+			t.Errorf("clientKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

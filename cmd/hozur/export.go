@@ -54,6 +54,9 @@ account's or a flag's), --capacity and --platform (accounts).`,
 					return fmt.Errorf("%s already exists", file)
 				}
 			}
+			if err := a.mustExist(cmd); err != nil {
+				return err
+			}
 			cfg, st, err := a.open(cmd)
 			if err != nil {
 				return err

@@ -71,6 +71,9 @@ row), 1 when rows are bad, 2 when the file cannot be read or a flag is wrong.`,
 			if err != nil {
 				return usageError(err)
 			}
+			if err := a.mustExist(cmd); err != nil {
+				return usageError(err)
+			}
 			cfg, st, err := a.open(cmd)
 			if err != nil {
 				return err

@@ -115,6 +115,19 @@ func (a *app) open(cmd *cobra.Command) (config.Config, *registry.Store, error) {
 	return cfg, st, err
 }
 
+// mustExist refuses a data directory without a database: a mistyped
+// --data would otherwise make a new, empty registry and work on that.
+func (a *app) mustExist(cmd *cobra.Command) error {
+	cfg, err := a.load(cmd, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(cfg.SQLitePath()); err != nil {
+		return fmt.Errorf("no database at %s: is --data right? (hozur migrate makes one)", cfg.SQLitePath())
+	}
+	return nil
+}
+
 // masterKeys finds the master key: HOZUR_MASTER_KEY(_FILE), else the key
 // file, made on first start with a warning that a key beside the data is
 // for trying Hozur out.

@@ -44,6 +44,11 @@ generated password that is printed once.`,
 				return err
 			}
 			defer func() { _ = st.Close() }()
+			// An import left running by a stopped process wrote nothing
+			// (one transaction): it may be applied again.
+			if err := st.ReleaseImports(ctx, 0); err != nil {
+				return err
+			}
 			created, generated, err := st.EnsureAdmin(ctx, cfg.AdminPassword)
 			if err != nil {
 				return err

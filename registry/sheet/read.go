@@ -7,6 +7,7 @@
 package sheet
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -121,9 +122,23 @@ const (
 	ErrBadCSV         = "sheet.bad_csv"
 	ErrEmpty          = "sheet.empty"
 	ErrEncoding       = "sheet.bad_encoding"
+	ErrEncodingAt     = "sheet.bad_encoding_at"
 )
 
 var zipMagic = []byte("PK\x03\x04")
+
+// Bounds on reading workbooks: the whole unpacked size, the part of it an
+// XML part may take in memory (beyond it excelize spills to a temporary
+// file), and how many are read at once.
+const (
+	xlsxUnzipLimit  = 128 << 20
+	xlsxXMLInMemory = 16 << 20
+	// xlsxStringsLimit bounds the shared-strings part, which is held in
+	// memory whole: 32 MB of XML is a million distinct texts.
+	xlsxStringsLimit = 32 << 20
+)
+
+var xlsxSlots = make(chan struct{}, 2)
 
 // Read reads a CSV or XLSX file. The content decides which, not the name:
 // a name ending in .xlsx that holds no workbook is refused as such.
@@ -184,12 +199,19 @@ func decode(data []byte, want string) (string, string, error) {
 		// letters is almost never valid UTF-8, and plain ASCII is both.
 		name = EncodingUTF8
 		if !utf8.Valid(data) {
+			// UTF-8 text with a stray bad byte is not Windows-1256: read
+			// as such, every Persian letter in it would turn to noise.
+			if hasMultibyteUTF8(data) {
+				line := invalidLine(data)
+				return "", name, &Error{Code: ErrEncodingAt, Line: line, Args: map[string]any{"Line": line}}
+			}
 			enc, name = charmap.Windows1256, EncodingWin1256
 		}
 	}
 	if enc == nil {
 		if !utf8.Valid(data) {
-			return "", name, &Error{Code: ErrEncoding}
+			line := invalidLine(data)
+			return "", name, &Error{Code: ErrEncodingAt, Line: line, Args: map[string]any{"Line": line}}
 		}
 		return string(data), name, nil
 	}
@@ -201,6 +223,39 @@ func decode(data []byte, want string) (string, string, error) {
 		return "", name, &Error{Code: ErrNotSpreadsheet}
 	}
 	return string(out), name, nil
+}
+
+// hasMultibyteUTF8 reports whether data holds a valid UTF-8 sequence of
+// more than one byte: Windows-1256 Persian text practically never does.
+func hasMultibyteUTF8(data []byte) bool {
+	for i := 0; i < len(data); {
+		if data[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(data[i:])
+		if r != utf8.RuneError && n > 1 {
+			return true
+		}
+		i++
+	}
+	return false
+}
+
+// invalidLine is the line of the first byte that is not UTF-8.
+func invalidLine(data []byte) int {
+	line := 1
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		i += n
+	}
+	return line
 }
 
 // sniff picks the delimiter the header line uses most, outside quotes.
@@ -241,6 +296,7 @@ func readCSV(data []byte, opt Options) (*Table, error) {
 	cr.Comma = t.Delimiter
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
+	row, prevEnd := 0, 0
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -254,8 +310,17 @@ func readCSV(data []byte, opt Options) (*Table, error) {
 			}
 			return nil, &Error{Code: ErrBadCSV, Line: line, Args: map[string]any{"Line": line}, Err: err}
 		}
-		line, _ := cr.FieldPos(0)
-		if err := t.add(line, rec, opt); err != nil {
+		// A spreadsheet numbers rows, not text lines: a cell with line
+		// breaks is one row, and each blank line skipped is one.
+		start, _ := cr.FieldPos(0)
+		if prevEnd == 0 {
+			row = start
+		} else {
+			row += start - prevEnd
+		}
+		last, _ := cr.FieldPos(len(rec) - 1)
+		prevEnd = last + strings.Count(rec[len(rec)-1], "\n")
+		if err := t.add(row, rec, opt); err != nil {
 			return nil, err
 		}
 	}
@@ -263,8 +328,16 @@ func readCSV(data []byte, opt Options) (*Table, error) {
 }
 
 func readXLSX(data []byte, opt Options) (*Table, error) {
+	// A workbook is a zip: a few hundred kilobytes can unpack to gigabytes
+	// of cells. The unpacked size is bounded, and only a few workbooks are
+	// read at once.
+	if err := checkZip(data); err != nil {
+		return nil, err
+	}
+	xlsxSlots <- struct{}{}
+	defer func() { <-xlsxSlots }()
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true,
-		UnzipSizeLimit: 8 * opt.MaxBytes, UnzipXMLSizeLimit: 8 * opt.MaxBytes})
+		UnzipSizeLimit: xlsxUnzipLimit, UnzipXMLSizeLimit: xlsxXMLInMemory})
 	if err != nil {
 		return nil, &Error{Code: ErrBadXLSX, Err: err}
 	}
@@ -301,6 +374,27 @@ func readXLSX(data []byte, opt Options) (*Table, error) {
 		return nil, &Error{Code: ErrBadXLSX, Err: err}
 	}
 	return t.done()
+}
+
+// checkZip reads the workbook's directory: the sizes it declares are the
+// sizes the zip reader enforces, so a workbook that would unpack to too
+// much is refused before any of it is unpacked.
+func checkZip(data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return &Error{Code: ErrBadXLSX, Err: err}
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if strings.EqualFold(f.Name, "xl/sharedStrings.xml") && f.UncompressedSize64 > xlsxStringsLimit {
+			return &Error{Code: ErrTooLarge, Args: map[string]any{"MaxMB": xlsxStringsLimit >> 20}}
+		}
+	}
+	if total > xlsxUnzipLimit {
+		return &Error{Code: ErrTooLarge, Args: map[string]any{"MaxMB": xlsxUnzipLimit >> 20}}
+	}
+	return nil
 }
 
 // add takes one record: the first non-empty one is the header.
