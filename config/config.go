@@ -58,6 +58,8 @@ type Config struct {
 	Mail Mail `yaml:"mail"`
 	// Public configures the public verification of accounts.
 	Public Public `yaml:"public"`
+	// Privacy sets how long personal data is kept.
+	Privacy Privacy `yaml:"privacy"`
 	// AdminPassword comes only from HOZUR_ADMIN_PASSWORD or HOZUR_ADMIN_PASSWORD_FILE, never from YAML.
 	AdminPassword string `yaml:"-" env:"HOZUR_ADMIN_PASSWORD"`
 }
@@ -133,8 +135,17 @@ type Monitor struct {
 	ReportSpec      string `yaml:"report_spec" env:"HOZUR_MONITOR_REPORT_SPEC"`
 	RemindersSpec   string `yaml:"reminders_spec" env:"HOZUR_MONITOR_REMINDERS_SPEC"`
 	MaintenanceSpec string `yaml:"maintenance_spec" env:"HOZUR_MONITOR_MAINTENANCE_SPEC"`
+	RetentionSpec   string `yaml:"retention_spec" env:"HOZUR_MONITOR_RETENTION_SPEC"`
 	// ChromiumPath enables PDF reports (headless print of the HTML); empty finds /usr/bin/chromium if present.
 	ChromiumPath string `yaml:"chromium_path" env:"HOZUR_CHROMIUM"`
+}
+
+// Privacy sets the retention of personal data (see the nightly retention job).
+type Privacy struct {
+	// LeftOfficeMonths: the personal data of an official whose term ended this many months ago is erased.
+	LeftOfficeMonths int `yaml:"left_office_months" env:"HOZUR_PRIVACY_LEFT_OFFICE_MONTHS"`
+	// ClosedAccountMonths: the handle of a personal account closed this many months ago is erased.
+	ClosedAccountMonths int `yaml:"closed_account_months" env:"HOZUR_PRIVACY_CLOSED_ACCOUNT_MONTHS"`
 }
 
 // Mail configures SMTP.
@@ -187,9 +198,10 @@ func Default() Config {
 		Exemptions: Exemptions{MaxMonths: 12, ClosureDays: 30},
 		Monitor: Monitor{ExpiringDays: 30, ReviewSLADays: 14, InfoDays: 14, UnverifiedDays: 30,
 			Capacities: []string{"institutional", "office", "personal"}, Ranks: []int{1, 2, 3, 4, 5}, Severities: map[string]string{},
-			ScanSpec: "0 2 * * *", ReportSpec: "0 7 * * 6", RemindersSpec: "0 8 * * *", MaintenanceSpec: "30 3 * * *"},
-		Mail:   Mail{Port: 587, TLS: "starttls", Office: []string{}},
-		Public: Public{Verify: true, RateLimit: 60, RateBurst: 20},
+			ScanSpec: "0 2 * * *", ReportSpec: "0 7 * * 6", RemindersSpec: "0 8 * * *", MaintenanceSpec: "30 3 * * *", RetentionSpec: "0 4 * * *"},
+		Privacy: Privacy{LeftOfficeMonths: 24, ClosedAccountMonths: 12},
+		Mail:    Mail{Port: 587, TLS: "starttls", Office: []string{}},
+		Public:  Public{Verify: true, RateLimit: 60, RateBurst: 20},
 	}
 }
 

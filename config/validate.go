@@ -126,13 +126,20 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("monitor.ranks[%d]", i), "must be from 1 to 5, got %d", r)
 		}
 	}
+	if c.Privacy.LeftOfficeMonths < 1 {
+		bad("privacy.left_office_months", "must be at least 1, got %d", c.Privacy.LeftOfficeMonths)
+	}
+	if c.Privacy.ClosedAccountMonths < 1 {
+		bad("privacy.closed_account_months", "must be at least 1, got %d", c.Privacy.ClosedAccountMonths)
+	}
 	for rule, sev := range c.Monitor.Severities {
 		if sev != "high" && sev != "warning" && sev != "notice" && sev != "low" {
 			bad("monitor.severities."+rule, "must be high, warning, notice or low, got %q", sev)
 		}
 	}
 	for _, sp := range []struct{ key, v string }{{"monitor.scan_spec", c.Monitor.ScanSpec}, {"monitor.report_spec", c.Monitor.ReportSpec},
-		{"monitor.reminders_spec", c.Monitor.RemindersSpec}, {"monitor.maintenance_spec", c.Monitor.MaintenanceSpec}} {
+		{"monitor.reminders_spec", c.Monitor.RemindersSpec}, {"monitor.maintenance_spec", c.Monitor.MaintenanceSpec},
+		{"monitor.retention_spec", c.Monitor.RetentionSpec}} {
 		if _, err := cron.ParseStandard(sp.v); err != nil {
 			bad(sp.key, "is not a cron spec: %v", err)
 		}

@@ -68,6 +68,8 @@ type JobRun struct {
 	FinishedAt *time.Time
 	Outcome    string // running, ok, error, panic, skipped
 	Error      string
+	// Detail is what the run did, as JSON (e.g. the retention's counts).
+	Detail string
 }
 
 // TableName keeps gorm's plural.

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,7 @@ const (
 	JobWeeklyReport = "weekly_report"
 	JobReminders    = "reminders"
 	JobMaintenance  = "maintenance"
+	JobRetention    = "retention"
 )
 
 // What started a run.
@@ -49,7 +51,7 @@ type JobFunc func(ctx context.Context, now time.Time) error
 
 // Specs are the jobs' cron specs (five fields, or a descriptor like @daily).
 type Specs struct {
-	Scan, Report, Reminders, Maintenance string
+	Scan, Report, Reminders, Maintenance, Retention string
 }
 
 // SchedulerOptions configure a Scheduler.
@@ -58,14 +60,18 @@ type SchedulerOptions struct {
 	Location *time.Location // the specs' time zone; nil: the monitor's
 	// Sessions is the login policy whose expired sessions maintenance purges.
 	Sessions registry.LoginPolicy
-	Now      func() time.Time // nil: time.Now
+	// Retention says how long personal data is kept.
+	Retention registry.RetentionPolicy
+	Now       func() time.Time // nil: time.Now
 }
 
 // SchedulerOptionsFrom reads the schedules from the configuration.
 func SchedulerOptionsFrom(c config.Config) SchedulerOptions {
 	return SchedulerOptions{
-		Specs:    Specs{Scan: c.Monitor.ScanSpec, Report: c.Monitor.ReportSpec, Reminders: c.Monitor.RemindersSpec, Maintenance: c.Monitor.MaintenanceSpec},
-		Location: c.Location(),
+		Specs: Specs{Scan: c.Monitor.ScanSpec, Report: c.Monitor.ReportSpec, Reminders: c.Monitor.RemindersSpec, Maintenance: c.Monitor.MaintenanceSpec,
+			Retention: c.Monitor.RetentionSpec},
+		Retention: registry.RetentionPolicy{LeftOfficeMonths: c.Privacy.LeftOfficeMonths, ClosedAccountMonths: c.Privacy.ClosedAccountMonths},
+		Location:  c.Location(),
 		Sessions: registry.LoginPolicy{MaxAttempts: c.Security.LoginMaxAttempts, Window: c.Security.LoginWindow,
 			IdleTimeout: c.Session.IdleTimeout, Lifetime: c.Session.Lifetime},
 	}
@@ -119,6 +125,7 @@ func NewScheduler(m *Monitor, opt SchedulerOptions) (*Scheduler, error) {
 		{JobWeeklyReport, sp.Report, s.weeklyReportJob},
 		{JobReminders, sp.Reminders, s.remindersJob},
 		{JobMaintenance, sp.Maintenance, s.maintenanceJob(opt.Sessions)},
+		{JobRetention, sp.Retention, s.retentionJob(opt.Retention)},
 	} {
 		if err := s.register(j.name, j.spec, j.run); err != nil {
 			return nil, err
@@ -174,7 +181,29 @@ func (s *Scheduler) maintenanceJob(pol registry.LoginPolicy) JobFunc {
 	}
 }
 
+// retentionJob erases personal data kept past its time, and records how
+// much in the run.
+func (s *Scheduler) retentionJob(pol registry.RetentionPolicy) JobFunc {
+	return func(ctx context.Context, now time.Time) error {
+		counts, err := s.m.Store().PurgeRetained(ctx, now, pol)
+		SetRunDetail(ctx, counts)
+		return err
+	}
+}
+
 type triggerKey struct{}
+
+type detailKey struct{}
+
+// SetRunDetail records what the run a job is called in did (as JSON), for
+// its record in job_runs; outside a run it does nothing.
+func SetRunDetail(ctx context.Context, v any) {
+	if p, ok := ctx.Value(detailKey{}).(*string); ok {
+		if b, err := json.Marshal(v); err == nil {
+			*p = string(b)
+		}
+	}
+}
 
 // TriggerOf is what started the run a job is called in: schedule, manual,
 // startup or cli; "schedule" outside a run.
@@ -366,9 +395,10 @@ func (s *Scheduler) begin(ctx context.Context, j *job, trigger string) (JobRun, 
 // recording's; the job's own error is in the run.
 func (s *Scheduler) finish(ctx context.Context, j *job, run JobRun, fn JobFunc) (JobRun, error) {
 	start := time.Now()
-	outcome, msg := s.call(context.WithValue(ctx, triggerKey{}, run.Trigger), j, run.StartedAt, fn)
+	var detail string
+	outcome, msg := s.call(context.WithValue(context.WithValue(ctx, triggerKey{}, run.Trigger), detailKey{}, &detail), j, run.StartedAt, fn)
 	end := run.StartedAt.Add(time.Since(start)).UTC()
-	run.FinishedAt, run.Outcome, run.Error = &end, outcome, msg
+	run.FinishedAt, run.Outcome, run.Error, run.Detail = &end, outcome, msg, detail
 	attrs := []any{slog.String("job", j.name), slog.String("trigger", run.Trigger), slog.String("outcome", outcome),
 		slog.Duration("duration", time.Since(start).Round(time.Millisecond))}
 	if outcome == OutcomeOK {
@@ -380,7 +410,7 @@ func (s *Scheduler) finish(ctx context.Context, j *job, run JobRun, fn JobFunc) 
 	// still written.
 	rec := context.WithoutCancel(ctx)
 	err := s.m.Store().Write(rec).Model(&JobRun{}).Where("id = ?", run.ID).
-		Updates(map[string]any{"finished_at": end, "outcome": outcome, "error": msg}).Error
+		Updates(map[string]any{"finished_at": end, "outcome": outcome, "error": msg, "detail": detail}).Error
 	if err != nil {
 		return run, fmt.Errorf("record job run: %w", err)
 	}

@@ -58,14 +58,14 @@ func jobRunsOf(t *testing.T, s *Scheduler, name string) []JobRun {
 func TestJobsRegisteredWithTheirSpecs(t *testing.T) {
 	now := time.Date(2026, 11, 27, 15, 0, 0, 0, jobsTZ)
 	s := jobsScheduler(t, &now)
-	if got, want := s.Names(), []string{JobScan, JobWeeklyReport, JobReminders, JobMaintenance}; !slices.Equal(got, want) {
+	if got, want := s.Names(), []string{JobScan, JobWeeklyReport, JobReminders, JobMaintenance, JobRetention}; !slices.Equal(got, want) {
 		t.Fatalf("jobs %v, want %v", got, want)
 	}
 	jobs, err := s.Jobs(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{JobScan: "0 2 * * *", JobWeeklyReport: "0 7 * * 6", JobReminders: "0 8 * * *", JobMaintenance: "30 3 * * *"}
+	want := map[string]string{JobScan: "0 2 * * *", JobWeeklyReport: "0 7 * * 6", JobReminders: "0 8 * * *", JobMaintenance: "30 3 * * *", JobRetention: "0 4 * * *"}
 	for _, j := range jobs {
 		if j.Spec != want[j.Name] {
 			t.Errorf("%s: spec %q, want %q", j.Name, j.Spec, want[j.Name])
@@ -397,5 +397,69 @@ func TestStartAndStop(t *testing.T) {
 		case r.ID != stale.ID && (r.Trigger != TriggerStartup || r.Outcome != OutcomeOK):
 			t.Errorf("first scan %+v", r)
 		}
+	}
+}
+
+// The nightly retention erases what was kept long enough and says how much
+// in its run.
+func TestRetentionJob(t *testing.T) {
+	now := time.Date(2026, 11, 27, 15, 0, 0, 0, jobsTZ)
+	s := jobsScheduler(t, &now)
+	st := s.m.Store()
+	ctx := context.Background()
+	ag, err := st.CreateAgency(ctx, registry.System, registry.AgencyInput{Code: "MOH", Name: "وزارت بهداشت", Kind: registry.KindMinistry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long, recent := now.AddDate(-3, 0, 0), now.AddDate(0, -6, 0)
+	start := now.AddDate(-6, 0, 0)
+	mk := func(name string, end *time.Time) *registry.OfficialView {
+		o, err := st.CreateOfficial(ctx, registry.System, registry.OfficialInput{AgencyID: ag.ID, Name: name, Position: "معاون", Rank: 2,
+			Serving: end == nil, TermStart: &start, TermEnd: end, Email: name + "@example.ir"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	gone, left, serving := mk("gone", &long), mk("left", &recent), mk("serving", nil)
+	// A personal account of the serving official, closed long ago.
+	acc, err := st.CreateAccount(ctx, registry.System, registry.AccountInput{URL: "https://instagram.com/serving.private", Capacity: registry.CapacityPersonal,
+		OfficialID: serving.ID, Status: registry.StatusClosed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Write(ctx).Exec("UPDATE accounts SET closed_at = ? WHERE id = ?", long.UTC(), acc.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.RunNow(ctx, JobRetention, TriggerManual)
+	if err != nil || run.Outcome != OutcomeOK {
+		t.Fatalf("run %+v %v", run, err)
+	}
+	if run.Detail != `{"officials":1,"accounts":1}` {
+		t.Fatalf("detail %q", run.Detail)
+	}
+	if runs := jobRunsOf(t, s, JobRetention); len(runs) != 1 || runs[0].Detail != run.Detail {
+		t.Fatalf("recorded runs %+v", runs)
+	}
+	for _, c := range []struct {
+		o      *registry.OfficialView
+		erased bool
+	}{{gone, true}, {left, false}, {serving, false}} {
+		got, err := st.Official(ctx, registry.System, c.o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Erased != c.erased || (c.erased && got.Email != "") || (!c.erased && got.Email == "") {
+			t.Errorf("%s: erased %v, e-mail %q", c.o.Name, got.Erased, got.Email)
+		}
+	}
+	got, err := st.Account(ctx, registry.System, acc.ID)
+	if err != nil || got.Display != "" || got.URL != "" {
+		t.Fatalf("closed personal account kept its handle: %+v %v", got, err)
+	}
+	// Nothing is left to do the next night.
+	run, err = s.RunNow(ctx, JobRetention, TriggerManual)
+	if err != nil || run.Detail != `{"officials":0,"accounts":0}` {
+		t.Fatalf("second run %+v %v", run, err)
 	}
 }

@@ -224,13 +224,10 @@ func (s *Store) erase(ctx context.Context, officialID int64, scope string) error
 		return fmt.Errorf("erase accounts: %w", err)
 	}
 	for _, id := range ids {
-		err := s.db(ctx).Model(&Account{}).Where("id = ?", id).
-			Updates(map[string]any{"handle": fmt.Sprintf("erased-%d", id), "display": "", "url": "", "verification": VerificationUnverified}).Error
-		if err != nil {
-			return fmt.Errorf("erase accounts: %w", err)
+		if err := s.eraseAccountHandle(ctx, id); err != nil {
+			return err
 		}
 	}
-	s.touch(ctx, ids...)
 	return nil
 }
 

@@ -196,11 +196,12 @@ type jobRunBody struct {
 	FinishedAt *time.Time `json:"finished_at" doc:"null while it runs"`
 	Outcome    string     `json:"outcome" enum:"job_outcome"`
 	Error      string     `json:"error"`
+	Detail     string     `json:"detail" doc:"what the run did, as JSON text, for jobs that say (retention: erased officials and accounts); empty otherwise"`
 }
 
 func jobRunBodyOf(r monitor.JobRun) jobRunBody {
 	return jobRunBody{ID: r.ID, Job: r.Job, Trigger: r.Trigger, StartedAt: r.StartedAt.UTC(), FinishedAt: timeOut(r.FinishedAt),
-		Outcome: r.Outcome, Error: r.Error}
+		Outcome: r.Outcome, Error: r.Error, Detail: r.Detail}
 }
 
 func (s *Server) apiJobList(c echo.Context) error {

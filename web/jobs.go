@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -32,6 +33,8 @@ type jobRow struct {
 type jobRunRow struct {
 	Trigger, Started, Duration, Error string
 	Outcome                           Tag
+	// Result says what the run did, where the job tells (the retention).
+	Result string
 }
 
 func jobRunRows(p *Page, runs []monitor.JobRun) []jobRunRow {
@@ -41,6 +44,12 @@ func jobRunRows(p *Page, runs []monitor.JobRun) []jobRunRow {
 			Outcome: Tag{outcomeColours[r.Outcome], p.L.T("outcome." + r.Outcome)}}
 		if r.FinishedAt != nil {
 			out[i].Duration = durationText(p, r.FinishedAt.Sub(r.StartedAt))
+		}
+		if r.Job == monitor.JobRetention && r.Detail != "" {
+			var c registry.RetentionCounts
+			if json.Unmarshal([]byte(r.Detail), &c) == nil {
+				out[i].Result = p.L.T("job.retention.result", "Officials", c.Officials, "Accounts", c.Accounts)
+			}
 		}
 	}
 	return out

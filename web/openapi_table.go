@@ -235,7 +235,7 @@ func monitorPaging() []apiParam {
 var jobNameParam = obj{"name": "id", "in": "path", "required": true, "description": "the job's name",
 	"schema": obj{"type": "string", "enum": jobNames}}
 
-var jobNames = []string{monitor.JobScan, monitor.JobWeeklyReport, monitor.JobReminders, monitor.JobMaintenance}
+var jobNames = []string{monitor.JobScan, monitor.JobWeeklyReport, monitor.JobReminders, monitor.JobMaintenance, monitor.JobRetention}
 
 func roleNames() []string {
 	out := make([]string, len(registry.Roles))
