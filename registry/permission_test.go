@@ -188,3 +188,49 @@ func TestCanWorkflow(t *testing.T) {
 		}
 	}
 }
+
+// TestCanPersonalData is the table for access on request: the official
+// themselves, the oversight office (reviewers, admins) and auditors may
+// export everything held about an official; liaisons may not, not even for
+// their own agency, and nobody changes an export.
+func TestCanPersonalData(t *testing.T) {
+	actors := map[Role]Actor{
+		RoleAdmin:    {UserID: 1, Role: RoleAdmin},
+		RoleReviewer: {UserID: 2, Role: RoleReviewer},
+		RoleLiaison:  {UserID: 3, Role: RoleLiaison, AgencyPath: "/1/7/"},
+		RoleOfficial: {UserID: 4, Role: RoleOfficial, OfficialID: 40},
+		RoleAuditor:  {UserID: 5, Role: RoleAuditor},
+	}
+	own := Target{Resource: ResPersonalData, AgencyPath: "/1/7/9/", OfficialID: 40}
+	other := Target{Resource: ResPersonalData, AgencyPath: "/1/7/9/", OfficialID: 45}
+	acts := []Action{ActionView, ActionCreate, ActionUpdate, ActionDelete, ActionFile, ActionDecide}
+	cases := []struct {
+		role  Role
+		name  string
+		t     Target
+		allow []Action
+	}{
+		{RoleOfficial, "own data", own, []Action{ActionView}},
+		{RoleOfficial, "another official's data", other, nil},
+		{RoleReviewer, "any official's data", other, []Action{ActionView}},
+		{RoleAuditor, "any official's data", other, []Action{ActionView}},
+		{RoleAdmin, "any official's data", other, acts},
+		{RoleLiaison, "data of an official in their agency", other, nil},
+	}
+	for _, c := range cases {
+		for _, act := range acts {
+			want := false
+			for _, a := range c.allow {
+				want = want || a == act
+			}
+			t.Run(fmt.Sprintf("%s/%s/%s", c.role, c.name, act), func(t *testing.T) {
+				if got := actors[c.role].Can(act, c.t); got != want {
+					t.Errorf("Can = %v, want %v", got, want)
+				}
+			})
+		}
+	}
+	if (Actor{Role: RoleOfficial}).Can(ActionView, Target{Resource: ResPersonalData}) {
+		t.Error("an official user without an official record may export the record 0")
+	}
+}

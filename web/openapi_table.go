@@ -176,6 +176,7 @@ func apiResources() []apiResource {
 		// Weekly reports.
 		reportAPI(),
 		exportAPI(),
+		privacyAPI(),
 		publicAPI(),
 		importAPI(),
 	}

@@ -70,6 +70,7 @@ func (s *Server) routes() {
 	ap.GET("/notifications", s.apiNotificationList)
 	ap.POST("/notifications/read", s.apiNotificationRead)
 	ap.POST("/officials/:id/leave", s.apiOfficialLeave)
+	ap.GET("/officials/:id/data-export", s.apiOfficialDataExport)
 	ap.GET("/accounts/:id/coverage", s.apiAccountCoverage)
 	ap.GET("/audit-events", s.apiAuditList)
 	// Monitor: flags, scans, jobs.
@@ -104,6 +105,7 @@ func (s *Server) routes() {
 	ui.POST("/login", s.login)
 	ui.POST("/lang", s.switchLang)
 	ui.GET("/verify", s.verifyPage, pubPage)
+	ui.GET("/privacy", s.privacyPage)
 
 	in := ui.Group("", s.requireUser)
 	in.POST("/logout", s.logout)
@@ -180,6 +182,7 @@ func (s *Server) routes() {
 	in.POST("/directives/:id/amendments", s.directiveAmend)
 	in.GET("/officials/:id/leave", s.officialLeaveForm)
 	in.POST("/officials/:id/leave", s.officialLeave)
+	in.GET("/officials/:id/data-export", s.officialDataExport)
 	in.GET("/notifications", s.notificationList)
 	in.POST("/notifications/read", s.notificationRead)
 
@@ -212,6 +215,10 @@ func (s *Server) routes() {
 	in.GET("/profile", s.profile)
 	in.POST("/profile/tokens", s.tokenCreate)
 	in.POST("/profile/tokens/:id/delete", s.tokenDelete)
+
+	// Access on request: an official's own data.
+	in.GET("/my-data", s.myDataPage)
+	in.GET("/my-data/export", s.myDataExport)
 }
 
 func (s *Server) healthz(c echo.Context) error {
