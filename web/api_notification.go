@@ -12,7 +12,7 @@ import (
 // notificationBody is one of the token's user's notifications.
 type notificationBody struct {
 	ID        int64      `json:"id"`
-	Kind      string     `json:"kind" enum:"-" doc:"what happened: info_requested, approved, rejected, revoked, expiring, handover"`
+	Kind      string     `json:"kind" enum:"-" doc:"what happened: info_requested, approved, rejected, revoked, expiring, handover, erasure_held, erasure_completed"`
 	Entity    string     `json:"entity" doc:"the kind of record it is about, e.g. justification"`
 	EntityID  int64      `json:"entity_id"`
 	AccountID *int64     `json:"account_id" doc:"the account it concerns"`

@@ -48,10 +48,10 @@ type changeLine struct {
 
 // auditEntities are the kinds of record the trail speaks of, for the filter.
 var auditEntities = []string{"account", "official", "agency", "platform", "user", "api_token", "justification", "exemption",
-	"group_exemption", "directive", "registry"}
+	"group_exemption", "directive", "erasure", "registry"}
 
 // auditActions are the actions recorded, for the filter.
-var auditActions = []string{"create", "update", "delete", "login", "transition", "revoke", "amend", "leave_office", "demo"}
+var auditActions = []string{"create", "update", "delete", "login", "transition", "revoke", "amend", "leave_office", "request", "erase", "hold", "demo"}
 
 // recordPaths are the pages of records, by entity.
 var recordPaths = map[string]string{"account": "/accounts/", "official": "/officials/", "agency": "/agencies/", "platform": "/platforms/",
@@ -261,6 +261,9 @@ func auditValue(l *locale.Locale, v any) string {
 	case string:
 		if x == "" {
 			return "—"
+		}
+		if x == registry.ErasedMark {
+			return l.T("erasure.erased")
 		}
 		return x
 	case bool:

@@ -48,7 +48,9 @@ func (s *Server) justificationRows(p *Page, items []registry.JustificationView) 
 			Agency: s.nameOf(p, j.AgencyName, j.AgencyNameEn), Grounds: p.L.T("grounds." + j.Grounds), Filed: p.L.Date(j.CreatedAt),
 			FiledBy: j.FiledByName, State: stateTag(p, j.State)}
 		r.Holder = j.OfficialName
-		if r.Holder == "" {
+		if j.Erased && j.OfficialName == "" {
+			r.Holder = p.L.T("erasure.erased")
+		} else if r.Holder == "" {
 			r.Holder = r.Agency
 		}
 		if j.SubmittedAt != nil {

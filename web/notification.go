@@ -19,7 +19,7 @@ type notificationRow struct {
 }
 
 var notificationColours = map[string]string{"info_requested": "tag-orange", "approved": "tag-green", "rejected": "tag-red",
-	"revoked": "tag-red", "expiring": "tag-orange", "handover": "tag-blue"}
+	"revoked": "tag-red", "expiring": "tag-orange", "handover": "tag-blue", "erasure_held": "tag-orange", "erasure_completed": "tag-green"}
 
 func (s *Server) notificationList(c echo.Context) error {
 	ctx, a := c.Request().Context(), actorOf(c)
@@ -49,7 +49,7 @@ func (s *Server) notificationList(c echo.Context) error {
 				account = name
 			}
 		}
-		r.Text = p.L.T("notification."+n.Kind, "account", isolate(account))
+		r.Text = p.L.T("notification."+n.Kind, "account", isolate(account), "n", n.EntityID)
 		switch n.Entity {
 		case "justification":
 			r.Link = "/justifications/" + strconv.FormatInt(n.EntityID, 10)
@@ -57,6 +57,8 @@ func (s *Server) notificationList(c echo.Context) error {
 			r.Link = "/exemptions/" + strconv.FormatInt(n.EntityID, 10)
 		case "account":
 			r.Link = "/accounts/" + strconv.FormatInt(n.EntityID, 10)
+		case "erasure":
+			r.Link = "/erasure-requests/" + strconv.FormatInt(n.EntityID, 10)
 		}
 		rows[i] = r
 	}

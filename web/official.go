@@ -32,6 +32,9 @@ type officialListData struct {
 func (s *Server) officialRows(p *Page, list []registry.OfficialView) []officialRow {
 	out := make([]officialRow, len(list))
 	for i, o := range list {
+		if o.Erased || o.Name == "" {
+			o.Name = erasedOr(p, o.Name, true)
+		}
 		out[i] = officialRow{OfficialView: o, AgencyLabel: s.nameOf(p, o.AgencyName, o.AgencyNameEn)}
 	}
 	return out
@@ -135,6 +138,8 @@ type officialShowData struct {
 	CanEdit      bool
 	CanDelete    bool
 	CanDeclare   bool
+	// CanErase: the reader may ask for this official's data to be erased.
+	CanErase bool
 }
 
 func (s *Server) officialShow(c echo.Context) error {
@@ -152,12 +157,16 @@ func (s *Server) officialShow(c echo.Context) error {
 		return err
 	}
 	p := s.page(c, "officials", "")
+	if o.Erased || o.Name == "" {
+		o.Name = erasedOr(p, o.Name, true)
+	}
 	p.Title = o.Name
 	d := officialShowData{Official: o, AgencyLabel: s.nameOf(p, o.AgencyName, o.AgencyNameEn), Number: p.L.Digits(strconv.FormatInt(o.ID, 10)),
 		Accounts: accs.Items, AccountTotal: accs.Total, MoreAccounts: accs.Next != ""}
 	d.CanEdit = p.CanOn("update", "official", o.AgencyPath, &o.ID)
 	d.CanDelete = p.CanOn("delete", "official", o.AgencyPath, &o.ID)
 	d.CanDeclare = p.CanOn("create", "account", o.AgencyPath, &o.ID)
+	d.CanErase = !o.Erased && a.Can(registry.ActionFile, officialErasureTarget(o))
 	h, err := s.history(c, "official", o.ID)
 	if err != nil {
 		return err

@@ -177,6 +177,7 @@ func apiResources() []apiResource {
 		reportAPI(),
 		exportAPI(),
 		privacyAPI(),
+		erasureAPI(),
 		publicAPI(),
 		importAPI(),
 	}
@@ -262,5 +263,7 @@ func apiEnums() map[string][]string {
 		"public_capacity": {registry.CapacityInstitutional, registry.CapacityOffice},
 		"import_kind":     registry.ImportKinds,
 		"job_trigger":     {monitor.TriggerSchedule, monitor.TriggerManual, monitor.TriggerStartup, monitor.TriggerCLI},
+		// Erasure on request.
+		"erasure_scope": registry.ErasureScopes, "erasure_state": erasureStates,
 	}
 }

@@ -73,6 +73,11 @@ func (s *Server) routes() {
 	ap.GET("/officials/:id/data-export", s.apiOfficialDataExport)
 	ap.GET("/accounts/:id/coverage", s.apiAccountCoverage)
 	ap.GET("/audit-events", s.apiAuditList)
+	// Erasure on request.
+	ap.GET("/erasure-requests", s.apiErasureList)
+	ap.POST("/erasure-requests", s.apiErasureCreate)
+	ap.GET("/erasure-requests/:id", s.apiErasureGet)
+	ap.POST("/erasure-requests/:id/decision", s.apiErasureDecide)
 	// Monitor: flags, scans, jobs.
 	ap.GET("/flags", s.apiFlagList)
 	ap.POST("/flags/:id/acknowledge", s.apiFlagAcknowledge)
@@ -187,6 +192,13 @@ func (s *Server) routes() {
 	in.POST("/notifications/read", s.notificationRead)
 
 	in.GET("/audit", s.auditList)
+
+	// Erasure on request: officials and liaisons ask, the office decides.
+	in.GET("/erasure-requests", s.erasureList)
+	in.GET("/erasure-requests/new", s.erasureNew)
+	in.POST("/erasure-requests", s.erasureCreate)
+	in.GET("/erasure-requests/:id", s.erasureShow)
+	in.POST("/erasure-requests/:id/decision", s.erasureDecide)
 
 	// Monitor: flags, scans, jobs.
 	in.GET("/flags", s.flagList)
