@@ -78,6 +78,14 @@ func TestCan(t *testing.T) {
 		{RoleAuditor, ResPlatform, "other-agency", []Action{ActionView}},
 		{RoleAuditor, ResUser, "other-record", []Action{ActionView}},
 		{RoleAuditor, ResAudit, "other-agency", []Action{ActionView}},
+		// Platform assessments: the office assesses, auditors read them in
+		// full; liaisons and officials see only the latest result, through
+		// the platform. Nobody changes or deletes one, not even an admin.
+		{RoleAdmin, ResAssessment, "other-agency", []Action{ActionView, ActionCreate}},
+		{RoleReviewer, ResAssessment, "other-agency", []Action{ActionView, ActionCreate}},
+		{RoleAuditor, ResAssessment, "other-agency", []Action{ActionView}},
+		{RoleLiaison, ResAssessment, "own-agency", nil},
+		{RoleOfficial, ResAssessment, "own-record", nil},
 	}
 	for _, r := range rules {
 		for _, act := range all {

@@ -164,11 +164,16 @@ func (s *Server) accountShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	alt, err := s.alternatives(c.Request().Context(), p, a, false)
+	if err != nil {
+		return err
+	}
 	p.Data = struct {
 		*accountShowData
-		History []auditRow
-		Flags   holderFlagsData
-	}{d, h, s.holderFlags(c, p, monitor.FlagFilter{AccountID: a.ID})}
+		History      []auditRow
+		Flags        holderFlagsData
+		Alternatives *alternativesView
+	}{d, h, s.holderFlags(c, p, monitor.FlagFilter{AccountID: a.ID}), alt}
 	return s.render(c, http.StatusOK, "account", p)
 }
 

@@ -44,14 +44,34 @@ func (b platformIn) input(cur registry.Platform) registry.PlatformInput {
 }
 
 // apiPlatformList answers every platform in one page: there are a few dozen
-// at most, and the store keeps them in memory.
+// at most, and the store keeps them in memory. compliance keeps the
+// domestic platforms of one privacy standing.
 func (s *Server) apiPlatformList(c echo.Context) error {
 	if !actorOf(c).Can(registry.ActionView, registry.Target{Resource: registry.ResPlatform}) {
 		return registry.ErrForbidden
 	}
-	list, err := s.store.Platforms(c.Request().Context())
+	q := s.apiQuery(c)
+	want := q.oneOf("compliance", registry.Compliances)
+	if err := q.err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	list, err := s.store.Platforms(ctx)
 	if err != nil {
 		return err
+	}
+	if want != "" {
+		standing, err := s.platformCompliance(ctx, list)
+		if err != nil {
+			return err
+		}
+		var kept []registry.Platform
+		for _, p := range list {
+			if standing[p.ID] == want {
+				kept = append(kept, p)
+			}
+		}
+		list = kept
 	}
 	return writeList(c, registry.Result[registry.Platform]{Items: list}, platformBodyOf)
 }

@@ -343,6 +343,7 @@ type justificationShowData struct {
 	Exemptions                []exemptionRow
 	Cover                     coverView
 	MaxMonths                 int
+	Alternatives              *alternativesView // after a refusal
 }
 
 // transitionPost is what a transition form posted, kept for a re-render.
@@ -427,6 +428,9 @@ func (s *Server) renderJustification(c echo.Context, p *Page, j *registry.Justif
 	}
 	if acc != nil {
 		if d.Cover, err = s.coverOf(ctx, p, acc); err != nil {
+			return err
+		}
+		if d.Alternatives, err = s.alternatives(ctx, p, acc, j.State == registry.StateRejected); err != nil {
 			return err
 		}
 	}

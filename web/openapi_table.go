@@ -38,7 +38,10 @@ func apiResources() []apiResource {
 				Desc: "The official, no longer serving.", Errors: []string{"400", "403", "404", "422"}}}},
 		{Path: "platforms", Schema: "Platform", Plural: "Platforms", Body: reflect.TypeFor[platformBody](), Input: reflect.TypeFor[platformIn](),
 			Required: []string{"code", "name", "name_en", "origin", "category", "hosts"},
-			Note:     "Platforms are few: the list answers all of them in one page. Only administrators change them."},
+			Note:     "Platforms are few: the list answers all of them in one page. Only administrators change them.",
+			Filters: []apiParam{{Name: "compliance", Type: "string", Enum: registry.Compliances,
+				Doc: "only domestic platforms whose latest privacy assessment makes them eligible for licence renewal, not eligible, or that were never assessed"}}},
+		assessmentAPI(),
 		{Path: "accounts", Schema: "Account", Plural: "Accounts", Body: reflect.TypeFor[accountBody](), Input: reflect.TypeFor[accountIn](),
 			Required: []string{"capacity"}, Sorts: []string{"-id", "id", "handle"},
 			Note: "POST takes a url (or a platform and a handle), a capacity and the holder: agency_id for an institutional account, " +
@@ -183,6 +186,30 @@ func apiResources() []apiResource {
 	}
 }
 
+// assessmentAPI is platforms' privacy assessments against the directive's
+// four provisions.
+func assessmentAPI() apiResource {
+	return apiResource{Path: "assessments", Schema: "Assessment", Plural: "Assessments", Body: reflect.TypeFor[assessmentBody](), Ops: []string{"get"},
+		Note: "Privacy assessments of domestic platforms against the privacy directive's four provisions (data_minimisation, " +
+			"purpose_transparency, deletion_on_request, encryption). overall and eligible are derived from the provisions' results. " +
+			"An assessment is never changed or deleted: a newer one supersedes it. Administrators and reviewers record them; they " +
+			"and auditors read them in full. Liaisons and officials see only the latest result, on the platform's page (403 here).",
+		Actions: []apiAction{
+			{Method: "GET", Path: "/platforms/{id}/assessments", OpID: "listPlatformAssessments", Tag: "assessments",
+				Summary: "A platform's assessments, newest first (by the day assessed, then by when recorded); the first is in force",
+				Answer:  "AssessmentList", Desc: "All of them, in one page.", Errors: []string{"403", "404", "422"}},
+			{Method: "POST", Path: "/platforms/{id}/assessments", OpID: "createPlatformAssessment", Tag: "assessments",
+				Summary: "Record a domestic platform's assessment, with an optional file sent as base64",
+				Input:   reflect.TypeFor[assessmentIn](), InName: "AssessmentCreate", Required: []string{"assessed_on", "provisions"},
+				Answer: "Assessment", Status: "201", Desc: "Recorded.", Errors: []string{"400", "403", "404", "422"}},
+			{Method: "GET", Path: "/assessments/{id}/attachment", OpID: "getAssessmentAttachment",
+				Summary: "Download an assessment's file (Content-Disposition: attachment)", Desc: "The file, of the type its content was found to be.",
+				Media: []apiMedia{{Type: registry.TypePDF, Doc: "a PDF file"}, {Type: registry.TypePNG, Doc: "a PNG image"},
+					{Type: registry.TypeJPEG, Doc: "a JPEG image"}, {Type: "text/plain", Doc: "plain text, UTF-8"}},
+				Errors: []string{"403", "404", "422"}},
+		}}
+}
+
 // importAPI is spreadsheet import: one synchronous call per file.
 func importAPI() apiResource {
 	return apiResource{Path: "imports", Schema: "ImportResult", Plural: "ImportResults", Body: reflect.TypeFor[importBody](), Ops: []string{},
@@ -263,6 +290,9 @@ func apiEnums() map[string][]string {
 		"public_capacity": {registry.CapacityInstitutional, registry.CapacityOffice},
 		"import_kind":     registry.ImportKinds,
 		"job_trigger":     {monitor.TriggerSchedule, monitor.TriggerManual, monitor.TriggerStartup, monitor.TriggerCLI},
+		// Platforms' privacy assessments.
+		"assessment_result": registry.AssessmentResults, "provision": registry.Provisions,
+		"attachment_type": {registry.TypePDF, registry.TypePNG, registry.TypeJPEG, registry.TypeText},
 		// Erasure on request.
 		"erasure_scope": registry.ErasureScopes, "erasure_state": erasureStates,
 	}

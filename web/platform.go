@@ -14,8 +14,9 @@ import (
 // host names one by one.
 type platformRow struct {
 	registry.Platform
-	Label string
-	Hosts []string
+	Label      string
+	Hosts      []string
+	Compliance Tag // privacy standing, for domestic platforms in the list
 }
 
 func (s *Server) platformRow(p *Page, pl registry.Platform) platformRow {
@@ -23,19 +24,37 @@ func (s *Server) platformRow(p *Page, pl registry.Platform) platformRow {
 }
 
 // platformList shows every platform: there are tens, not thousands, so the
-// list is neither paged nor filtered.
+// list is not paged; it can be filtered by privacy compliance.
 func (s *Server) platformList(c echo.Context) error {
-	list, err := s.store.Platforms(c.Request().Context())
+	ctx := c.Request().Context()
+	list, err := s.store.Platforms(ctx)
+	if err != nil {
+		return err
+	}
+	standing, err := s.platformCompliance(ctx, list)
 	if err != nil {
 		return err
 	}
 	p := s.page(c, "platforms", "platforms.title")
-	rows := make([]platformRow, len(list))
-	for i, pl := range list {
-		rows[i] = s.platformRow(p, pl)
+	want := c.QueryParam("compliance")
+	status := http.StatusOK
+	if want != "" && !contains(registry.Compliances, want) {
+		p.Errors, p.ErrorOrder, status = map[string]string{"compliance": p.L.T("error.choose")}, []string{"compliance"}, http.StatusUnprocessableEntity
+		want = ""
 	}
-	p.Data = map[string]any{"Items": rows, "Total": int64(len(rows))}
-	return s.render(c, http.StatusOK, "platforms", p)
+	rows := make([]platformRow, 0, len(list))
+	for _, pl := range list {
+		if want == "" || standing[pl.ID] == want {
+			r := s.platformRow(p, pl)
+			if st := standing[pl.ID]; st != "" {
+				r.Compliance = complianceTag(p.L, st)
+			}
+			rows = append(rows, r)
+		}
+	}
+	filter := withOptions(newField(p, "compliance", "assessment.compliance", "select", ""), options(p.L, "assessment.compliance.", registry.Compliances, want, true))
+	p.Data = map[string]any{"Items": rows, "Total": int64(len(rows)), "Filter": filter}
+	return s.render(c, status, "platforms", p)
 }
 
 func (s *Server) platformShow(c echo.Context) error {
@@ -50,7 +69,14 @@ func (s *Server) platformShow(c echo.Context) error {
 	p := s.page(c, "platforms", "")
 	row := s.platformRow(p, *pl)
 	p.Title = row.Label
-	p.Data = row
+	assess, err := s.platformAssessments(c, p, pl)
+	if err != nil {
+		return err
+	}
+	p.Data = struct {
+		platformRow
+		Assess platformAssessments
+	}{row, assess}
 	return s.render(c, http.StatusOK, "platform", p)
 }
 

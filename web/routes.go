@@ -12,7 +12,8 @@ import (
 func (s *Server) routes() {
 	e := s.echo
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.Recover(), s.requestLog(), securityHeaders, bodyLimit("8M", importBodyLimit, "/import", "/api/v1/imports"))
+	e.Use(middleware.Recover(), s.requestLog(), securityHeaders, bodyLimit("8M", importBodyLimit, "/import", "/api/v1/imports",
+		"/platforms/:id/assessments", "/api/v1/platforms/:id/assessments"))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/static/:hash/*", s.assets.serve)
@@ -37,6 +38,10 @@ func (s *Server) routes() {
 	ap.GET("/platforms/:id", s.apiPlatformGet)
 	ap.PATCH("/platforms/:id", s.apiPlatformUpdate)
 	ap.DELETE("/platforms/:id", s.apiPlatformDelete)
+	ap.GET("/platforms/:id/assessments", s.apiAssessmentList)
+	ap.POST("/platforms/:id/assessments", s.apiAssessmentCreate)
+	ap.GET("/assessments/:id", s.apiAssessmentGet)
+	ap.GET("/assessments/:id/attachment", s.assessmentAttachment)
 	ap.GET("/accounts", s.apiAccountList)
 	ap.POST("/accounts", s.apiAccountCreate)
 	ap.GET("/accounts/:id", s.apiAccountGet)
@@ -141,6 +146,9 @@ func (s *Server) routes() {
 	in.GET("/platforms/:id/edit", s.platformEdit)
 	in.POST("/platforms/:id", s.platformUpdate)
 	in.POST("/platforms/:id/delete", s.platformDelete)
+	in.GET("/platforms/:id/assessments/new", s.assessmentNew)
+	in.POST("/platforms/:id/assessments", s.assessmentCreate)
+	in.GET("/assessments/:id/attachment", s.assessmentAttachment)
 
 	in.GET("/accounts", s.accountList)
 	in.GET("/accounts/new", s.accountNew)

@@ -148,6 +148,9 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 	if err := seedDirectives(ctx, s); err != nil {
 		return Summary{}, err
 	}
+	if err := seedAssessments(ctx, s); err != nil {
+		return Summary{}, err
+	}
 	return sum, nil
 }
 

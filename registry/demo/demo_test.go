@@ -95,9 +95,10 @@ func TestGenerate3000(t *testing.T) {
 		if n := count(t, db, "SELECT COUNT(*) FROM audit_events WHERE action = 'demo' AND entity = 'registry' AND change LIKE '%\"accounts\":3000%'"); n != 1 {
 			t.Errorf("%d demo audit events", n)
 		}
-		// The demo load, then the two directives and the amendment.
-		if n := count(t, db, "SELECT COUNT(*) FROM audit_events"); n != 4 {
-			t.Errorf("%d audit events in all, want the demo one and three for the directives", n)
+		// The demo load, then the two directives and the amendment, then
+		// the platforms' assessments.
+		if n := count(t, db, "SELECT COUNT(*) FROM audit_events"); n != 4+len(demoAssessments) {
+			t.Errorf("%d audit events in all, want the demo one, three for the directives and %d for the assessments", n, len(demoAssessments))
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM directives"); n != 2 {
 			t.Errorf("%d directives, want the privacy and presence ones", n)
