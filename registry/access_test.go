@@ -270,7 +270,7 @@ INSERT INTO audit_events (at, actor, action, entity, entity_id, change, ip, prev
 }
 
 func TestDeclarationRetentionFollowsConfig(t *testing.T) {
-	terms := PrivacyTerms{SessionIdle: 45 * time.Minute, SessionLifetime: 8 * time.Hour, LoginWindow: time.Hour}
+	terms := PrivacyTerms{SessionIdle: 45 * time.Minute, SessionLifetime: 8 * time.Hour, LoginWindow: time.Hour, LeftOfficeMonths: 36, ClosedAccountMonths: 6}
 	for _, f := range Declaration(terms) {
 		for _, s := range []string{f.Retention.Fa, f.Retention.En} {
 			if strings.ContainsAny(s, "{}") {
@@ -283,6 +283,12 @@ func TestDeclarationRetentionFollowsConfig(t *testing.T) {
 		}
 		if f.Table == "imports" && !strings.Contains(f.Retention.En, "1 day") {
 			t.Errorf("imports retention %q", f.Retention.En)
+		}
+		if f.Table == "officials" && f.Column == "email" && (!strings.Contains(f.Retention.En, "36 months") || !strings.Contains(f.Retention.Fa, "36 ماه")) {
+			t.Errorf("officials retention %+v", f.Retention)
+		}
+		if f.Table == "accounts" && f.Column == "handle" && !strings.Contains(f.Retention.En, "6 months") {
+			t.Errorf("accounts retention %q", f.Retention.En)
 		}
 	}
 }

@@ -68,11 +68,23 @@ type PrivacyTerms struct {
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
 	LoginWindow     time.Duration
+	// Retention: see PurgeRetained.
+	LeftOfficeMonths    int
+	ClosedAccountMonths int
 }
 
 // DefaultPrivacyTerms are the configuration's defaults.
 func DefaultPrivacyTerms() PrivacyTerms {
-	return PrivacyTerms{SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, LoginWindow: 15 * time.Minute}
+	return PrivacyTerms{SessionIdle: 30 * time.Minute, SessionLifetime: 12 * time.Hour, LoginWindow: 15 * time.Minute,
+		LeftOfficeMonths: 24, ClosedAccountMonths: 12}
+}
+
+// months says a number of months in both languages.
+func months(n int) Text {
+	if n == 1 {
+		return Text{Fa: "1 ماه", En: "1 month"}
+	}
+	return Text{Fa: fmt.Sprintf("%d ماه", n), En: fmt.Sprintf("%d months", n)}
 }
 
 // span says a duration in both languages, in its largest whole unit.
@@ -126,16 +138,20 @@ var (
 // The retention periods.
 var (
 	keepInOffice = Text{
-		Fa: "در دوران تصدی سمت، و پس از کناره‌گیری تا زمانی که پاک‌سازی درخواست و انجام شود",
-		En: "While in office, and after leaving office until erasure is requested and carried out",
+		Fa: "در دوران تصدی سمت و تا {left_office} پس از پایان دوره؛ سپس خودکار پاک می‌شود، و زودتر اگر پاک‌سازی درخواست شود",
+		En: "While in office and for {left_office} after the term ends; then erased automatically, or sooner if erasure is requested",
+	}
+	keepOffice = Text{
+		Fa: "همراه سابقهٔ سمت، حتی پس از پاک‌سازی، تا تاریخچهٔ سمت و حساب‌های آن درست بماند",
+		En: "With the office's record, also after erasure, so that the history of the office and its accounts stays right",
 	}
 	keepAccount = Text{
-		Fa: "تا زمانی که حساب ثبت است؛ با حذف سابقهٔ حساب از میان می‌رود و با پاک‌سازی به درخواست، بازنویسی می‌شود",
-		En: "While the account is registered; gone when its record is deleted, overwritten on erasure",
+		Fa: "تا زمانی که حساب ثبت است؛ شناسهٔ حساب بسته‌شده {closed_account} پس از بسته شدن پاک می‌شود، و با پاک‌سازی داده‌های دارنده نیز",
+		En: "While the account is registered; a closed account's handle is erased {closed_account} after closing, and when its holder's data is erased",
 	}
 	keepJustification = Text{
-		Fa: "همراه توجیه، تا زمانی که حساب ثبت است یا پاک‌سازی انجام شود",
-		En: "With the justification, while the account is registered or until erasure",
+		Fa: "همراه توجیه؛ با پاک‌سازی داده‌های مقام (به درخواست، یا {left_office} پس از پایان دوره) دیگر خواندنی نیست",
+		En: "With the justification; unreadable once the official's data is erased (on request, or {left_office} after their term ends)",
 	}
 	keepUser = Text{
 		Fa: "تا زمانی که کاربر وجود دارد؛ مدیر سامانه کاربری را که دیگر لازم نیست حذف می‌کند",
@@ -159,7 +175,7 @@ var (
 // filled in from t.
 func Declaration(t PrivacyTerms) []PersonalField {
 	args := map[string]Text{"idle": span(t.SessionIdle), "lifetime": span(t.SessionLifetime), "window": span(t.LoginWindow),
-		"import": span(importKeep)}
+		"import": span(importKeep), "left_office": months(t.LeftOfficeMonths), "closed_account": months(t.ClosedAccountMonths)}
 	out := make([]PersonalField, len(declaration))
 	for i, f := range declaration {
 		f.Retention = f.Retention.fill(args)
@@ -181,15 +197,15 @@ var declaration = []PersonalField{
 	{Kind: PrivacyOfficial, Table: "officials", Column: "position",
 		What:    Text{"عنوان سمت", "Position title"},
 		Purpose: Text{"دانستن سمتی که فرد دارد و ضوابطی که بر حساب‌های آن حاکم است", "To know the office held and which rules apply to its accounts"},
-		Basis:   basisRules, Retention: keepInOffice},
+		Basis:   basisRules, Retention: keepOffice},
 	{Kind: PrivacyOfficial, Table: "officials", Column: "term_start",
 		What:    Text{"آغاز دورهٔ تصدی", "Start of term"},
 		Purpose: Text{"دانستن این‌که سمت و حساب‌های آن از چه زمانی با این فرد است", "To know since when the office and its accounts are theirs"},
-		Basis:   basisRules, Retention: keepInOffice},
+		Basis:   basisRules, Retention: keepOffice},
 	{Kind: PrivacyOfficial, Table: "officials", Column: "term_end",
 		What:    Text{"پایان دورهٔ تصدی", "End of term"},
 		Purpose: Text{"سپردن حساب‌های سمت به جانشین", "To hand the office's accounts to the successor"},
-		Basis:   basisRules, Retention: keepInOffice},
+		Basis:   basisRules, Retention: keepOffice},
 	{Kind: PrivacyOfficial, Table: "officials", Column: "email", Encrypted: true,
 		What:    Text{"نشانی ایمیل", "E-mail address"},
 		Purpose: Text{"فرستادن یادآوری‌ها، پرسش‌ها و تصمیم‌های مربوط به حساب‌ها", "To send reminders, questions and decisions about their accounts"},

@@ -226,7 +226,7 @@ var knownFields = map[string][]string{
 		"AgencyAt3", "AgencyAt4", "Capacity", "Status", "Source", "Verification", "OpenedOn", "ClosureDeadline", "VerifiedAt",
 		"ClosedAt", "CreatedAt", "UpdatedAt"},
 	"AccountView": {"Account", "PlatformCode", "PlatformName", "PlatformNameEn", "Origin", "AgencyName", "AgencyNameEn", "AgencyPath",
-		"OfficialName", "OfficialServing"},
+		"OfficialName", "OfficialServing", "Erased"},
 	"OfficialView": {"Official", "AgencyName", "AgencyNameEn", "AgencyPath"},
 	"User": {"ID", "Username", "PasswordHash", "Role", "AgencyID", "OfficialID", "Locale", "Email", "Active", "LastLoginAt",
 		"CreatedAt", "UpdatedAt"},

@@ -31,7 +31,8 @@ var myDataKinds = []string{registry.PrivacyOfficial, registry.PrivacyAccount, re
 // privacyTerms are the configured periods the declaration's retention
 // texts state.
 func (s *Server) privacyTerms() registry.PrivacyTerms {
-	return registry.PrivacyTerms{SessionIdle: s.cfg.Session.IdleTimeout, SessionLifetime: s.cfg.Session.Lifetime, LoginWindow: s.cfg.Security.LoginWindow}
+	return registry.PrivacyTerms{SessionIdle: s.cfg.Session.IdleTimeout, SessionLifetime: s.cfg.Session.Lifetime, LoginWindow: s.cfg.Security.LoginWindow,
+		LeftOfficeMonths: s.cfg.Privacy.LeftOfficeMonths, ClosedAccountMonths: s.cfg.Privacy.ClosedAccountMonths}
 }
 
 // declarationGroup is the declared fields of one record kind, in the

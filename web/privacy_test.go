@@ -57,8 +57,9 @@ func TestPrivacyRetentionFollowsConfig(t *testing.T) {
 	e := newTestEnv(t)
 	e.srv.cfg.Session.Lifetime = 8 * time.Hour
 	e.srv.cfg.Session.IdleTimeout = 45 * time.Minute
+	e.srv.cfg.Privacy.LeftOfficeMonths = 18
 	_, body := e.browser().get("/privacy")
-	mustContain(t, body, "۸ ساعت", "۴۵ دقیقه")
+	mustContain(t, body, "۸ ساعت", "۴۵ دقیقه", "۱۸ ماه")
 }
 
 // download fetches a path with the browser's cookies, returning the answer
