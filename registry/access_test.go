@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -294,7 +295,8 @@ func TestDeclarationRetentionFollowsConfig(t *testing.T) {
 }
 
 // TestDeclaredEncryptionHolds: what the declaration calls encrypted is
-// sealed in the database (answers only, of a justification's notes), and
+// sealed in the database (answers only, of a justification's notes), what
+// it calls hashed holds keyed hashes only, and
 // a name the audit trail keeps reads in the export as it was written.
 func TestDeclaredEncryptionHolds(t *testing.T) {
 	f := newFlow(t)
@@ -311,7 +313,19 @@ func TestDeclaredEncryptionHolds(t *testing.T) {
 		}
 	}
 	must[*ErasureView](t)(s.RequestErasure(ctxb(), f.official, ErasureInput{Scope: ErasureContact, Details: "لطفاً پاک شود"}))
+	hashed := regexp.MustCompile(`^(p\.)?[0-9a-f]{64}$`)
 	for _, fd := range Declaration(DefaultPrivacyTerms()) {
+		if fd.Hashed {
+			var values []string
+			if err := s.Read(ctxb()).Table(fd.Table).Where(fd.Column+" <> ''").Pluck(fd.Column, &values).Error; err != nil {
+				t.Fatalf("%s.%s: %v", fd.Table, fd.Column, err)
+			}
+			for _, v := range values {
+				if !hashed.MatchString(v) {
+					t.Errorf("%s.%s is declared hashed but holds %q", fd.Table, fd.Column, v)
+				}
+			}
+		}
 		if !fd.Encrypted {
 			continue
 		}

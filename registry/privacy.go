@@ -61,6 +61,9 @@ type PersonalField struct {
 	Retention Text
 	// Encrypted: sealed at rest with the official's data key (see vault).
 	Encrypted bool
+	// Hashed: stored only as a one-way keyed hash, for exact-match
+	// lookups; the value itself cannot be read back.
+	Hashed bool
 }
 
 // PrivacyTerms are the configured periods the retention texts state.
@@ -210,7 +213,7 @@ var declaration = []PersonalField{
 		What:    Text{"نشانی ایمیل", "E-mail address"},
 		Purpose: Text{"فرستادن یادآوری‌ها، پرسش‌ها و تصمیم‌های مربوط به حساب‌ها", "To send reminders, questions and decisions about their accounts"},
 		Basis:   basisRules, Retention: keepInOffice},
-	{Kind: PrivacyOfficial, Table: "officials", Column: "email_idx",
+	{Kind: PrivacyOfficial, Table: "officials", Column: "email_idx", Hashed: true,
 		What:    Text{"چکیدهٔ کلیددار نشانی ایمیل (برگشت‌ناپذیر)", "A keyed hash of the e-mail address (one-way)"},
 		Purpose: Text{"یافتن مقام با نشانی ایمیل کامل، بی‌آن‌که نشانی‌ها رمزگشایی شوند", "To find an official by their exact e-mail address without decrypting any"},
 		Basis:   basisRules, Retention: keepInOffice},
@@ -222,7 +225,7 @@ var declaration = []PersonalField{
 		What:    Text{"کد کارمندی", "Employee code"},
 		Purpose: Text{"تطبیق سوابق با فهرست کارکنان دستگاه هنگام ورود گروهی", "To match records with the agency's staff lists in imports"},
 		Basis:   basisRules, Retention: keepInOffice},
-	{Kind: PrivacyOfficial, Table: "officials", Column: "employee_code_idx",
+	{Kind: PrivacyOfficial, Table: "officials", Column: "employee_code_idx", Hashed: true,
 		What:    Text{"چکیدهٔ کلیددار کد کارمندی (برگشت‌ناپذیر)", "A keyed hash of the employee code (one-way)"},
 		Purpose: Text{"یکتا نگه داشتن کد کارمندی در هر دستگاه بی‌آن‌که کدها رمزگشایی شوند", "To keep employee codes unique in an agency without decrypting any"},
 		Basis:   basisRules, Retention: keepInOffice},

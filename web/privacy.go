@@ -45,7 +45,7 @@ type declarationGroup struct {
 type declarationRow struct {
 	Field                           string // table.column
 	What, Purpose, Basis, Retention string
-	Encrypted                       bool
+	Encrypted, Hashed               bool
 }
 
 // declarationGroups groups the declaration by kind, in display order, only
@@ -60,7 +60,7 @@ func declarationGroups(decl []registry.PersonalField, lang string, kinds ...stri
 		for _, f := range decl {
 			if f.Kind == kind {
 				g.Fields = append(g.Fields, declarationRow{Field: f.Table + "." + f.Column, What: f.What.In(lang), Purpose: f.Purpose.In(lang),
-					Basis: f.Basis.In(lang), Retention: f.Retention.In(lang), Encrypted: f.Encrypted})
+					Basis: f.Basis.In(lang), Retention: f.Retention.In(lang), Encrypted: f.Encrypted, Hashed: f.Hashed})
 			}
 		}
 		if len(g.Fields) > 0 {
@@ -221,6 +221,7 @@ type personalFieldBody struct {
 	Basis     textBody `json:"legal_basis"`
 	Retention textBody `json:"retention"`
 	Encrypted bool     `json:"encrypted" doc:"sealed at rest with the official's own data key"`
+	Hashed    bool     `json:"hashed" doc:"stored only as a one-way keyed hash, for exact-match lookups"`
 }
 
 // textBody is a text in both languages.
@@ -236,7 +237,7 @@ func dataExportBodyOf(r *registry.AccessRecord) dataExportBody {
 		Declaration: make([]personalFieldBody, len(r.Declaration))}
 	for i, f := range r.Declaration {
 		b.Declaration[i] = personalFieldBody{Kind: f.Kind, Table: f.Table, Column: f.Column, What: textBody(f.What), Purpose: textBody(f.Purpose),
-			Basis: textBody(f.Basis), Retention: textBody(f.Retention), Encrypted: f.Encrypted}
+			Basis: textBody(f.Basis), Retention: textBody(f.Retention), Encrypted: f.Encrypted, Hashed: f.Hashed}
 	}
 	return b
 }

@@ -35,7 +35,8 @@ func TestPrivacyPage(t *testing.T) {
 				t.Fatalf("status %d", status)
 			}
 			mustContain(t, body, `<html lang="`+lang+`"`, msg(t, lang, "privacy.title"), msg(t, lang, "privacy.right_access"),
-				msg(t, lang, "privacy.right_erasure"), "mailto:nezarat@example.ir", `id="lang-switch"`)
+				msg(t, lang, "privacy.right_erasure"), msg(t, lang, "privacy.encrypted_yes"), msg(t, lang, "privacy.hashed"),
+				"mailto:nezarat@example.ir", `id="lang-switch"`)
 			for _, f := range decl {
 				mustContain(t, body, `data-field="`+f.Table+"."+f.Column+`"`, html.EscapeString(f.Purpose.In(lang)))
 			}
