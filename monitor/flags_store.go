@@ -21,6 +21,23 @@ type FlagView struct {
 	AccountDisplay string
 	PlatformCode   string
 	OfficialName   string
+	// The account's capacity and holder, to open a personal handle.
+	AccountCapacity   string
+	AccountOfficialID *int64
+	// AccountErased: the personal account's handle was erased.
+	AccountErased bool `gorm:"-"`
+}
+
+// openFlags opens the handles of personal accounts among the flags'
+// subjects.
+func (m *Monitor) openFlags(ctx context.Context, list []FlagView) error {
+	texts := make([]registry.AccountText, 0, len(list))
+	for i := range list {
+		v := &list[i]
+		texts = append(texts, registry.AccountText{Capacity: v.AccountCapacity, OfficialID: v.AccountOfficialID, Display: &v.AccountDisplay,
+			Erased: &v.AccountErased})
+	}
+	return m.store.OpenAccounts(ctx, texts)
 }
 
 // Target is the permission target of a flag.
@@ -44,7 +61,7 @@ type FlagFilter struct {
 
 const flagColumns = `flags.*, COALESCE(agencies.name, '') AS agency_name, COALESCE(agencies.name_en, '') AS agency_name_en,
 COALESCE(agencies.path, '') AS agency_path, COALESCE(accounts.display, '') AS account_display, COALESCE(platforms.code, '') AS platform_code,
-COALESCE(officials.name, '') AS official_name`
+COALESCE(officials.name, '') AS official_name, COALESCE(accounts.capacity, '') AS account_capacity, accounts.official_id AS account_official_id`
 
 const flagJoins = `LEFT JOIN agencies ON agencies.id = flags.agency_id LEFT JOIN accounts ON accounts.id = flags.account_id
 LEFT JOIN platforms ON platforms.id = accounts.platform_id LEFT JOIN officials ON officials.id = flags.official_id`
@@ -129,6 +146,9 @@ func (m *Monitor) Flags(ctx context.Context, a registry.Actor, f FlagFilter, p r
 		res.Items = res.Items[:per]
 		res.Next = fmt.Sprintf("f%d", res.Items[per-1].ID)
 	}
+	if err := m.openFlags(ctx, res.Items); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
@@ -145,7 +165,11 @@ func (m *Monitor) Flag(ctx context.Context, a registry.Actor, id int64) (*FlagVi
 	if !a.Can(registry.ActionView, v.Target()) {
 		return nil, registry.ErrForbidden
 	}
-	return &v, nil
+	list := []FlagView{v}
+	if err := m.openFlags(ctx, list); err != nil {
+		return nil, err
+	}
+	return &list[0], nil
 }
 
 // Acknowledge marks unresolved flags as seen by a reviewer, with a note;

@@ -34,6 +34,7 @@ func calendarDays(a, b time.Time, tz *time.Location) int {
 type mailAccount struct {
 	ID              int64
 	Display         string
+	Capacity        string
 	Status          string
 	AgencyID        int64
 	OfficialID      *int64
@@ -44,7 +45,7 @@ type mailAccount struct {
 	OfficialName    string
 }
 
-const mailAccountColumns = `accounts.id, accounts.display, accounts.status, accounts.agency_id, accounts.official_id, accounts.closure_deadline,
+const mailAccountColumns = `accounts.id, accounts.display, accounts.capacity, accounts.status, accounts.agency_id, accounts.official_id, accounts.closure_deadline,
 platforms.name AS platform_name, agencies.name AS agency_name, agencies.path AS agency_path,
 COALESCE(officials.name, '') AS official_name`
 
@@ -57,6 +58,11 @@ func (m *Monitor) mailAccount(ctx context.Context, id int64) (*mailAccount, erro
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("account %d: %w", id, errObsolete)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("account %d: %w", id, err)
+	}
+	// A personal handle is sealed: the store opens it.
+	err = m.store.OpenAccounts(ctx, []registry.AccountText{{Capacity: a.Capacity, OfficialID: a.OfficialID, Display: &a.Display}})
 	if err != nil {
 		return nil, fmt.Errorf("account %d: %w", id, err)
 	}

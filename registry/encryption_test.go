@@ -38,7 +38,9 @@ func TestNoPersonalDataInTheClear(t *testing.T) {
 	path := filepath.Join(dir, "hozur.db")
 	s := openKeyed(t, path)
 	secrets := []string{"zahra.karimi@example.ir", "+989121234567", "EMP-77331", "bulk.person@example.ir", "EMP-55120",
-		"SECRET-STATEMENT-4242", "SECRET-ANSWER-9090"}
+		"SECRET-STATEMENT-4242", "SECRET-ANSWER-9090",
+		// Personal accounts' handles, as typed and normalised.
+		"Zahra.Private.Page", "zahra.private.page", "Bulk_Hidden_Chan", "bulk_hidden_chan"}
 	ag := must[*Agency](t)(s.CreateAgency(ctxb(), System, AgencyInput{Code: "MOH", Name: "وزارت بهداشت", Kind: KindMinistry}))
 	o := must[*OfficialView](t)(s.CreateOfficial(ctxb(), System, OfficialInput{AgencyID: ag.ID, Name: "زهرا کریمی", Position: "معاون", Rank: 2, Serving: true,
 		Email: secrets[0], Phone: secrets[1], EmployeeCode: secrets[2]}))
@@ -59,6 +61,35 @@ func TestNoPersonalDataInTheClear(t *testing.T) {
 	j = must[*JustificationView](t)(s.Transition(ctxb(), System, j.ID, TransitionInput{To: StateSubmitted, Note: secrets[6]}))
 	if j.Statement != secrets[5] || j.Notes[len(j.Notes)-1].Body != secrets[6] {
 		t.Fatalf("justification read back: %q %+v", j.Statement, j.Notes)
+	}
+	// Personal accounts, through the form and through an import, each
+	// with a justification, one of them approved (its exemption keeps a
+	// snapshot of the account).
+	personal := must[*AccountView](t)(s.CreateAccount(ctxb(), System, AccountInput{URL: "https://www.instagram.com/" + secrets[7], Capacity: CapacityPersonal, OfficialID: o.ID}))
+	tab, err = sheet.Read(strings.NewReader("platform,handle,capacity,official_employee_code\ntelegram,"+secrets[9]+",personal,"+secrets[4]+"\n"), "a.csv", sheet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.Import(ctxb(), System, tab, ImportOptions{Kind: ExchangeAccounts}); err != nil || res.Created != 1 {
+		t.Fatalf("import accounts: %+v %v", res, err)
+	}
+	imported := must[Result[AccountView]](t)(s.Accounts(ctxb(), System, AccountFilter{Q: secrets[10]}, Page{PerPage: 5}))
+	if len(imported.Items) != 1 || imported.Items[0].Display != secrets[9] || imported.Items[0].Handle != secrets[10] {
+		t.Fatalf("imported personal account: %+v", imported.Items)
+	}
+	for _, id := range []int64{personal.ID, imported.Items[0].ID} {
+		pj := must[*JustificationView](t)(s.CreateJustification(ctxb(), System, JustificationInput{AccountID: id, Grounds: "international_outreach", Statement: "به دلیل کار"}))
+		pj = must[*JustificationView](t)(s.Transition(ctxb(), System, pj.ID, TransitionInput{To: StateSubmitted}))
+		if pj.AccountDisplay != secrets[7] && pj.AccountDisplay != secrets[9] {
+			t.Fatalf("justification's account reads %q", pj.AccountDisplay)
+		}
+	}
+	until := s.Now().AddDate(0, 3, 0)
+	pj := must[Result[JustificationView]](t)(s.Justifications(ctxb(), System, JustificationFilter{AccountID: personal.ID}, Page{PerPage: 5}))
+	must[*JustificationView](t)(s.Transition(ctxb(), System, pj.Items[0].ID, TransitionInput{To: StateApproved, ValidUntil: &until}))
+	exs := must[Result[ExemptionView]](t)(s.Exemptions(ctxb(), System, ExemptionFilter{AccountID: personal.ID}, Page{PerPage: 5}))
+	if len(exs.Items) != 1 || exs.Items[0].AccountDisplay != secrets[7] {
+		t.Fatalf("exemption of the personal account: %+v", exs.Items)
 	}
 	// Exact-match search over a sealed field goes through its keyed hash.
 	found := must[Result[OfficialView]](t)(s.Officials(ctxb(), System, OfficialFilter{Q: "Bulk.Person@example.ir"}, Page{PerPage: 5}))

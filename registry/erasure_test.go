@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -12,6 +13,7 @@ func TestErasureWorkflow(t *testing.T) {
 	o := must[*OfficialView](t)(s.UpdateOfficial(ctxb(), System, f.official.OfficialID, OfficialInput{AgencyID: f.sub.ID, Name: "ملیکا رضایی",
 		Position: "مدیرکل", Rank: 3, Serving: true, Email: "melika@example.ir", Phone: "+989121112233", EmployeeCode: "4410"}))
 	personal := must[*AccountView](t)(s.CreateAccount(ctxb(), f.official, AccountInput{URL: "https://instagram.com/melika.private", Capacity: CapacityPersonal}))
+	checkSealed(t, rawAccount(t, s, personal.ID))
 	j := f.file(t, f.official, f.acct.ID)
 	before := must[RegistryCounts](t)(s.Counts(ctxb(), System))
 
@@ -65,8 +67,15 @@ func TestErasureWorkflow(t *testing.T) {
 		t.Fatalf("justification after erasure: %q", jj.Statement)
 	}
 	acc := must[*AccountView](t)(s.Account(ctxb(), System, personal.ID))
-	if strings.Contains(acc.Handle+acc.Display+acc.URL, "melika") {
-		t.Fatalf("personal account after erasure: %+v", acc.Account)
+	if strings.Contains(acc.Handle+acc.Display+acc.URL, "melika") || !acc.Erased {
+		t.Fatalf("personal account after erasure: erased %v %+v", acc.Erased, acc.Account)
+	}
+	// Sealed, and overwritten all the same.
+	if raw := rawAccount(t, s, personal.ID); raw.Handle != fmt.Sprintf("erased-%d", personal.ID) || raw.Display != "" || raw.URL != "" {
+		t.Fatalf("personal account stored after erasure: %+v", raw)
+	}
+	if personal.Display != "melika.private" {
+		t.Fatalf("personal account before erasure read %q", personal.Display)
 	}
 	// The trail names the official no more, and still verifies.
 	events := must[Result[AuditEvent]](t)(s.AuditEvents(ctxb(), System, AuditFilter{Entity: "official", EntityID: o.ID}, Page{PerPage: 50}))

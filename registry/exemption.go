@@ -82,9 +82,16 @@ func (s *Store) planExemption(ctx context.Context, cur *JustificationView, in Tr
 	if len([]rune(in.Conditions)) > 2000 {
 		fe.add("conditions", "error.too_long")
 	}
-	snap, err := json.Marshal(map[string]any{"platform": cur.PlatformCode, "handle": cur.AccountDisplay, "url": cur.AccountURL,
+	facts := map[string]any{"platform": cur.PlatformCode, "handle": cur.AccountDisplay, "url": cur.AccountURL,
 		"capacity": cur.Capacity, "agency_id": cur.AgencyID, "agency": cur.AgencyName, "official_id": ptrVal(cur.OfficialID), "official": cur.OfficialName,
-		"grounds": cur.Grounds})
+		"grounds": cur.Grounds}
+	if cur.Capacity == CapacityPersonal {
+		// A personal handle is sealed in the account and would be in the
+		// clear here; the account itself says which it is.
+		delete(facts, "handle")
+		delete(facts, "url")
+	}
+	snap, err := json.Marshal(facts)
 	if err != nil {
 		return nil, err
 	}
@@ -96,15 +103,18 @@ func (s *Store) planExemption(ctx context.Context, cur *JustificationView, in Tr
 // ExemptionView is an exemption with its account.
 type ExemptionView struct {
 	Exemption
-	AccountDisplay string
-	PlatformCode   string
-	AgencyPath     string
-	OfficialID     *int64
-	OfficialName   string
-	AgencyName     string
+	AccountDisplay  string
+	AccountCapacity string
+	// AccountErased: the personal account's handle was erased.
+	AccountErased bool `gorm:"-"`
+	PlatformCode  string
+	AgencyPath    string
+	OfficialID    *int64
+	OfficialName  string
+	AgencyName    string
 }
 
-const exemptionColumns = `exemptions.*, accounts.display AS account_display, platforms.code AS platform_code, agencies.path AS agency_path,
+const exemptionColumns = `exemptions.*, accounts.display AS account_display, accounts.capacity AS account_capacity, platforms.code AS platform_code, agencies.path AS agency_path,
 agencies.name AS agency_name, accounts.official_id AS official_id, COALESCE(officials.name, '') AS official_name`
 
 const exemptionJoins = `CROSS JOIN accounts ON accounts.id = exemptions.account_id CROSS JOIN platforms ON platforms.id = accounts.platform_id
@@ -151,7 +161,20 @@ func (s *Store) Exemptions(ctx context.Context, a Actor, f ExemptionFilter, p Pa
 		return res, fmt.Errorf("list exemptions: %w", err)
 	}
 	res.Items, res.Next = trim(res.Items, p, func(x ExemptionView) string { return encodeCursor(nil, x.ID) })
+	if err := s.openExemptions(ctx, res.Items); err != nil {
+		return res, err
+	}
 	return res, nil
+}
+
+// openExemptions opens the handles of personal accounts in a list.
+func (s *Store) openExemptions(ctx context.Context, list []ExemptionView) error {
+	texts := make([]AccountText, 0, len(list))
+	for i := range list {
+		v := &list[i]
+		texts = append(texts, AccountText{Capacity: v.AccountCapacity, OfficialID: v.OfficialID, Display: &v.AccountDisplay, Erased: &v.AccountErased})
+	}
+	return s.OpenAccounts(ctx, texts)
 }
 
 // Exemption returns one exemption.
@@ -167,7 +190,11 @@ func (s *Store) Exemption(ctx context.Context, a Actor, id int64) (*ExemptionVie
 	if !a.Can(ActionView, v.target()) {
 		return nil, ErrForbidden
 	}
-	return &v, nil
+	list := []ExemptionView{v}
+	if err := s.openExemptions(ctx, list); err != nil {
+		return nil, err
+	}
+	return &list[0], nil
 }
 
 // RevokeExemption ends an exemption now, with a reason; the account gets a

@@ -10,6 +10,7 @@ import (
 	"hozur/registry/link"
 	"hozur/registry/sheet"
 	"hozur/registry/textnorm"
+	"hozur/registry/vault"
 )
 
 // agencyRef is what an import needs of an agency.
@@ -48,7 +49,8 @@ type importAccount struct {
 	path      string  // the holder agency's path
 	hasStatus bool
 	hasOpened bool
-	cur       *Account // the stored account with the same key, if any
+	cur       *Account // the stored account with the same key, if any, opened
+	token     string   // the key as a personal account stores it
 	// holder is the official's natural key when the row names them by
 	// name and position rather than employee code.
 	holder string
@@ -231,7 +233,7 @@ func (im *importer) accounts(ctx context.Context) error {
 		seen[key] = r.Line
 		good = append(good, ia)
 	}
-	if err := s.currentAccounts(ctx, good); err != nil {
+	if err := s.currentAccounts(ctx, good, im.platformCode); err != nil {
 		return err
 	}
 	// Third pass: permissions, and what each row changes.
@@ -267,11 +269,15 @@ func (im *importer) accounts(ctx context.Context) error {
 		}
 		update = append(update, ia)
 	}
+	create, keys, err := im.holderKeys(ctx, create)
+	if err != nil {
+		return err
+	}
 	im.res.Created, im.res.Updated = len(create), len(update)
 	if im.opt.DryRun || (im.res.Bad > 0 && !im.opt.GoodOnly) {
 		return nil
 	}
-	return im.writeAccounts(ctx, create, update)
+	return im.writeAccounts(ctx, create, update, keys)
 }
 
 // mayHold reports whether the importer may see an official as a holder of
@@ -358,34 +364,48 @@ func (s *Store) officialsByCode(ctx context.Context, codes []string) (map[string
 	return out, nil
 }
 
-// currentAccounts finds the stored account of each row's key, a batch of
-// handles per platform at a time on the (platform_id, handle) index.
-func (s *Store) currentAccounts(ctx context.Context, rows []importAccount) error {
+// currentAccounts finds the stored account of each row's key in either
+// of its forms (see handleForms), a batch of handles per platform at a
+// time on the (platform_id, handle) index, and opens the personal ones.
+func (s *Store) currentAccounts(ctx context.Context, rows []importAccount, codes map[int64]string) error {
+	index, err := s.indexKey(ctx)
+	if err != nil {
+		return err
+	}
+	ix := index.Indexer()
 	byPlatform := map[int64][]int{}
 	for i := range rows {
 		byPlatform[rows[i].acc.PlatformID] = append(byPlatform[rows[i].acc.PlatformID], i)
 	}
+	var texts []AccountText
 	for pid, idx := range byPlatform {
-		at := make(map[string]int, len(idx))
+		at := make(map[string]int, 2*len(idx))
 		for _, i := range idx {
-			at[rows[i].acc.Handle] = i
+			rows[i].token = handleToken(ix, codes[pid], rows[i].acc.Handle)
+			at[rows[i].acc.Handle], at[rows[i].token] = i, i
 		}
 		for start := 0; start < len(idx); start += 500 {
 			part := idx[start:min(start+500, len(idx))]
-			handles := make([]string, len(part))
-			for j, i := range part {
-				handles[j] = rows[i].acc.Handle
+			handles := make([]string, 0, 2*len(part))
+			for _, i := range part {
+				handles = append(handles, rows[i].acc.Handle, rows[i].token)
 			}
 			var found []Account
 			if err := s.rdb(ctx).Where("platform_id = ? AND handle IN ?", pid, handles).Find(&found).Error; err != nil {
 				return fmt.Errorf("import: accounts: %w", err)
 			}
 			for k := range found {
-				rows[at[found[k].Handle]].cur = &found[k]
+				c := &found[k]
+				i := at[c.Handle]
+				rows[i].cur = c
+				if c.Capacity == CapacityPersonal {
+					c.Handle = rows[i].acc.Handle
+					texts = append(texts, AccountText{Capacity: c.Capacity, OfficialID: c.OfficialID, Display: &c.Display, URL: &c.URL})
+				}
 			}
 		}
 	}
-	return nil
+	return s.OpenAccounts(ctx, texts)
 }
 
 // accountInsertColumns are the columns a bulk insert writes.
@@ -395,8 +415,9 @@ var accountInsertColumns = []string{"platform_id", "handle", "display", "url", "
 // writeAccounts inserts the new accounts in multi-row statements and
 // changes the others one by one through UpdateAccount, which keeps its
 // rules (a re-import mostly creates, or changes nothing).
-func (im *importer) writeAccounts(ctx context.Context, create, update []*importAccount) error {
+func (im *importer) writeAccounts(ctx context.Context, create, update []*importAccount, keys map[int64]*vault.Key) error {
 	s := im.s
+	var err error
 	total := len(create) + len(update)
 	now := s.Now()
 	source := defaultSource(im.a)
@@ -420,9 +441,15 @@ func (im *importer) writeAccounts(ctx context.Context, create, update []*importA
 				acc.ClosedAt = &now
 			}
 			AncestryOf(ia.path).apply(acc)
-			args = append(args, acc.PlatformID, acc.Handle, acc.Display, acc.URL, acc.AgencyID, acc.OfficialID, acc.AgencyAt0, acc.AgencyAt1, acc.AgencyAt2,
+			v := storedText{Handle: acc.Handle, Display: acc.Display, URL: acc.URL}
+			if acc.Capacity == CapacityPersonal {
+				if v, err = im.sealPersonal(ctx, ia, keys); err != nil {
+					return err
+				}
+			}
+			args = append(args, acc.PlatformID, v.Handle, v.Display, v.URL, acc.AgencyID, acc.OfficialID, acc.AgencyAt0, acc.AgencyAt1, acc.AgencyAt2,
 				acc.AgencyAt3, acc.AgencyAt4, acc.Capacity, acc.Status, acc.Source, acc.Verification, utcPtr(acc.OpenedOn), acc.ClosedAt, now, now)
-			at[fmt.Sprintf("%d/%s", acc.PlatformID, acc.Handle)] = ia
+			at[fmt.Sprintf("%d/%s", acc.PlatformID, v.Handle)] = ia
 		}
 		err := ins.query(ctx, len(part), args, func(rows *sql.Rows) error {
 			var id, pid int64
@@ -486,4 +513,50 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// holderKeys leaves out the new personal accounts of holders whose data
+// was erased, who can hold none, and returns the data keys of the others'
+// holders; a holder with no key yet is absent, and gets one on writing.
+func (im *importer) holderKeys(ctx context.Context, create []*importAccount) ([]*importAccount, map[int64]*vault.Key, error) {
+	var ids []int64
+	for _, ia := range create {
+		if ia.acc.Capacity == CapacityPersonal {
+			ids = append(ids, *ia.acc.OfficialID)
+		}
+	}
+	if len(ids) == 0 {
+		return create, nil, nil
+	}
+	keys, err := im.s.officialKeys(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	kept := create[:0]
+	for _, ia := range create {
+		if k, ok := keys[derefOr(ia.acc.OfficialID)]; ok && k == nil && ia.acc.Capacity == CapacityPersonal {
+			col := "official_employee_code"
+			if ia.holder != "" {
+				col = "official_name"
+			}
+			im.bad(ia.row, col, "account.holder_erased", nil)
+			continue
+		}
+		kept = append(kept, ia)
+	}
+	return kept, keys, nil
+}
+
+// sealPersonal seals a new personal account with its holder's key.
+func (im *importer) sealPersonal(ctx context.Context, ia *importAccount, keys map[int64]*vault.Key) (storedText, error) {
+	id := *ia.acc.OfficialID
+	k := keys[id]
+	if k == nil {
+		var err error
+		if k, err = im.s.officialKeyForWrite(ctx, id); err != nil {
+			return storedText{}, err
+		}
+		keys[id] = k
+	}
+	return sealTextAs(k, ia.token, link.Account{Display: ia.acc.Display, URL: ia.acc.URL})
 }

@@ -89,6 +89,8 @@ type JustificationView struct {
 	// Erased is true when the holder's personal data was erased: the
 	// statement and answers are gone for good.
 	Erased bool `gorm:"-"`
+	// AccountErased: the personal account's handle and link were erased.
+	AccountErased bool `gorm:"-"`
 }
 
 // JustificationInput is what the filer writes.

@@ -30,14 +30,20 @@ func (s *Store) sealForHolder(ctx context.Context, officialID *int64, text, aad 
 }
 
 // openJustifications opens the statements (and, given, the notes) of
-// justifications read from the table. The holder's key gone, they read as
-// erased.
+// justifications read from the table, and their personal accounts. The
+// holder's key gone, they read as erased.
 func (s *Store) openJustifications(ctx context.Context, list []*JustificationView) error {
 	var ids []int64
+	texts := make([]AccountText, 0, len(list))
 	for _, v := range list {
 		if v.OfficialID != nil {
 			ids = append(ids, *v.OfficialID)
 		}
+		texts = append(texts, AccountText{Capacity: v.Capacity, OfficialID: v.OfficialID, PlatformCode: v.PlatformCode,
+			Display: &v.AccountDisplay, URL: &v.AccountURL, Erased: &v.AccountErased})
+	}
+	if err := s.OpenAccounts(ctx, texts); err != nil {
+		return err
 	}
 	keys, err := s.officialKeys(ctx, ids)
 	if err != nil {

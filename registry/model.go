@@ -153,6 +153,9 @@ type AccountView struct {
 	OfficialName   string
 	// OfficialServing is false when the holding official has left office.
 	OfficialServing bool
+	// Erased is true for a personal account whose handle and link are
+	// gone for good: its holder's data, or the account's, was erased.
+	Erased bool `gorm:"-"`
 }
 
 // OfficialView is an official with their agency's names.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"hozur/registry/vault"
 )
@@ -129,10 +130,20 @@ func (s *Store) openOfficialViews(ctx context.Context, list []OfficialView) erro
 	return s.openOfficials(ctx, ptrs)
 }
 
-// SealPending seals officials' personal fields written in the clear before
-// encryption came (or by a bulk load), and hashes them for lookups. It
-// runs at start-up; it returns how many officials it sealed.
+// SealPending seals personal data written in the clear before encryption
+// came (or by a bulk load): officials' personal fields, hashed for lookups,
+// and personal accounts' handles and links. It runs with the migrations;
+// it returns how many officials and accounts it sealed.
 func (s *Store) SealPending(ctx context.Context) (int, error) {
+	n, err := s.sealPendingOfficials(ctx)
+	if err != nil {
+		return n, err
+	}
+	m, err := s.sealPendingAccounts(ctx)
+	return n + m, err
+}
+
+func (s *Store) sealPendingOfficials(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		var list []Official
@@ -194,10 +205,14 @@ func plainOf(v string) string {
 }
 
 // Sealer seals new officials' personal fields for a bulk loader that
-// writes rows itself (the demo generator): no database access per row.
+// writes rows itself (the demo generator): no database access per row. It
+// keeps each official's data key, so that SealAccount seals their personal
+// accounts with it.
 type Sealer struct {
 	s     *Store
 	index *vault.Key
+	mu    sync.Mutex
+	keys  map[int64]vault.Key
 }
 
 // SealedOfficial is what a bulk loader writes for a new official: the
@@ -214,7 +229,7 @@ func (s *Store) NewSealer(ctx context.Context) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{s: s, index: k}, nil
+	return &Sealer{s: s, index: k, keys: map[int64]vault.Key{}}, nil
 }
 
 // Seal seals one new official's fields under a fresh data key.
@@ -235,6 +250,9 @@ func (z *Sealer) Seal(officialID int64, email, phone, code string) (SealedOffici
 	}
 	out.EmailIdx, out.EmployeeCodeIdx = z.index.Index(idxEmail, email), z.index.Index(idxEmpCode, code)
 	out.WrappedKey, out.MasterID, err = z.s.keys.wrap(k, keyOfficial, officialID)
+	z.mu.Lock()
+	z.keys[officialID] = k
+	z.mu.Unlock()
 	return out, err
 }
 

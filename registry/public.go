@@ -79,7 +79,8 @@ FROM accounts CROSS JOIN platforms ON platforms.id = accounts.platform_id CROSS 
 
 // publicWhere is what makes an account public. Every public query has it
 // (the page query once per capacity), so no code path reads a personal or
-// closed account.
+// closed account; a personal one's handle is not even stored, only its
+// keyed hash (see account_crypt.go), and its display and URL are sealed.
 const publicWhere = `accounts.capacity IN ('institutional', 'office') AND accounts.status <> 'closed'`
 
 // publicVerifySQL finds one account by platform and handle: one probe of

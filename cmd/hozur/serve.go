@@ -120,7 +120,7 @@ func (a *app) migrateCmd() *cobra.Command {
 				return err
 			}
 			if sealed > 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "sealed the personal data of %d official(s)\n", sealed)
+				fmt.Fprintf(cmd.OutOrStdout(), "sealed the personal data of %d record(s): officials and personal accounts\n", sealed)
 			}
 			return nil
 		},

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"cmp"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -248,6 +249,9 @@ type rower struct {
 	// ancestry holds, by agency, the values of the accounts table's
 	// ancestor columns, if it has them.
 	ancestry [][]any
+	// sealer seals personal accounts with their holders' data keys, as
+	// the registry stores them.
+	sealer *registry.Sealer
 }
 
 // ancestries lists each agency's ancestors by depth, itself included,
@@ -393,6 +397,13 @@ func (g *rower) row(id int64, sp spec, args []any) ([]any, error) {
 		closedAt, updated = t, maxTime(updated, t)
 	} else if status != registry.StatusActive {
 		updated = maxTime(updated, between(rng, created, g.anchor))
+	}
+	if sp.capacity == capPersonal {
+		v, err := g.sealer.SealAccount(officialID.(int64), acc)
+		if err != nil {
+			return args, fmt.Errorf("demo: %w", err)
+		}
+		acc.Handle, acc.Display, acc.URL = v.Handle, v.Display, v.URL
 	}
 	args = append(args, id, p.id, acc.Handle, acc.Display, acc.URL, holder.id, officialID,
 		registry.Capacities[sp.capacity], status, source, verification, openedOn, verifiedAt, closedAt, created, updated)

@@ -117,7 +117,7 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 	if err != nil {
 		return sum, err
 	}
-	rw := &rower{rng: rng, anchor: anchor, plats: plats, ags: ags, offs: offs, stems: instStems(rng, ags), ancestry: ancestries(ags, levels)}
+	rw := &rower{rng: rng, anchor: anchor, plats: plats, ags: ags, offs: offs, stems: instStems(rng, ags), ancestry: ancestries(ags, levels), sealer: sealer}
 	if err := writeAccounts(ctx, l, accounts, rw, specs, opt.Progress); err != nil {
 		return sum, err
 	}

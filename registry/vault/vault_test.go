@@ -102,3 +102,16 @@ func TestKeyFile(t *testing.T) {
 		t.Error("short key accepted")
 	}
 }
+
+func TestIndexerMatchesIndex(t *testing.T) {
+	k, err := NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := k.Indexer()
+	for _, c := range [][2]string{{"accounts.handle", "telegram:akhbarefori"}, {"accounts.handle", "x:irna_en"}, {"officials.email", "a@example.ir"}, {"f", ""}} {
+		if got, want := x.Index(c[0], c[1]), k.Index(c[0], c[1]); got != want {
+			t.Errorf("Indexer.Index(%q, %q) = %q, want %q", c[0], c[1], got, want)
+		}
+	}
+}
