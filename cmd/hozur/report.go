@@ -50,7 +50,10 @@ report's HTML. With --out the report is also written to a file.`,
 				return fmt.Errorf("--week: %w", err)
 			}
 			bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionSetDescription("report"),
-				progressbar.OptionSpinnerType(14), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+				progressbar.OptionSpinnerType(14), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(),
+				// The bar's own spinner goroutine reads its state unlocked (a race
+				// the race detector sees): this bar is moved by its caller only.
+				progressbar.OptionSetSpinnerChangeInterval(0))
 			done := make(chan struct{})
 			go func() {
 				t := time.NewTicker(100 * time.Millisecond)

@@ -50,7 +50,10 @@ among the scan job's runs with the trigger "cli".`,
 				return err
 			}
 			bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(cmd.ErrOrStderr()), progressbar.OptionSetDescription("rules"),
-				progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+				progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(),
+				// The bar's own spinner goroutine reads its state unlocked (a race
+				// the race detector sees): this bar is moved by its caller only.
+				progressbar.OptionSetSpinnerChangeInterval(0))
 			start := time.Now()
 			var sc monitor.Scan
 			run, err := jobs.RunFunc(cmd.Context(), monitor.JobScan, monitor.TriggerCLI, func(ctx context.Context, now time.Time) error {
