@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -367,6 +368,8 @@ func (s *Store) officialsByCode(ctx context.Context, codes []string) (map[string
 // currentAccounts finds the stored account of each row's key in either
 // of its forms (see handleForms), a batch of handles per platform at a
 // time on the (platform_id, handle) index, and opens the personal ones.
+// A batch goes as one JSON array: twice the handles as bound parameters
+// cost more to prepare than to look up (0.2 s of 100,000 rows).
 func (s *Store) currentAccounts(ctx context.Context, rows []importAccount, codes map[int64]string) error {
 	index, err := s.indexKey(ctx)
 	if err != nil {
@@ -384,14 +387,18 @@ func (s *Store) currentAccounts(ctx context.Context, rows []importAccount, codes
 			rows[i].token = handleToken(ix, codes[pid], rows[i].acc.Handle)
 			at[rows[i].acc.Handle], at[rows[i].token] = i, i
 		}
-		for start := 0; start < len(idx); start += 500 {
-			part := idx[start:min(start+500, len(idx))]
+		for start := 0; start < len(idx); start += 2000 {
+			part := idx[start:min(start+2000, len(idx))]
 			handles := make([]string, 0, 2*len(part))
 			for _, i := range part {
 				handles = append(handles, rows[i].acc.Handle, rows[i].token)
 			}
+			list, err := json.Marshal(handles)
+			if err != nil {
+				return err
+			}
 			var found []Account
-			if err := s.rdb(ctx).Where("platform_id = ? AND handle IN ?", pid, handles).Find(&found).Error; err != nil {
+			if err := s.rdb(ctx).Where("platform_id = ? AND handle IN (SELECT value FROM json_each(?))", pid, string(list)).Find(&found).Error; err != nil {
 				return fmt.Errorf("import: accounts: %w", err)
 			}
 			for k := range found {
