@@ -122,7 +122,9 @@ func (s *Store) accessRecord(ctx context.Context, a Actor, officialID int64) (*A
 		if err != nil {
 			return nil, err
 		}
-		r.Accounts = append(r.Accounts, rowOf(acc))
+		row := rowOf(acc)
+		row["erased"] = acc.Erased
+		r.Accounts = append(r.Accounts, row)
 	}
 	for _, id := range ids.justifications {
 		j, err := s.justification(ctx, id)
@@ -131,7 +133,7 @@ func (s *Store) accessRecord(ctx context.Context, a Actor, officialID int64) (*A
 		}
 		row := rowOf(j)
 		row["notes"] = rowsOf(j.Notes)
-		row["erased"] = j.Erased
+		row["erased"], row["account_erased"] = j.Erased, j.AccountErased
 		r.Justifications = append(r.Justifications, row)
 	}
 	if err := s.accessCover(ctx, r, ids); err != nil {

@@ -230,18 +230,19 @@ var declaration = []PersonalField{
 		Purpose: Text{"یکتا نگه داشتن کد کارمندی در هر دستگاه بی‌آن‌که کدها رمزگشایی شوند", "To keep employee codes unique in an agency without decrypting any"},
 		Basis:   basisRules, Retention: keepInOffice},
 	// Personal-capacity accounts; institutional and office accounts are the
-	// agency's and the office's public presence, not a person's data. The
-	// handle is kept in the clear: it is what makes an account registered
-	// once per platform; erasure overwrites it.
-	{Kind: PrivacyAccount, Table: "accounts", Column: "handle",
-		What:    Text{"شناسهٔ حساب شخصی (شکل یکسان‌شده)", "Handle of a personal account (normalised)"},
-		Purpose: Text{"ثبت یک‌بارهٔ حساب و سنجیدن آن با ضوابط", "To register the account once and check it against the rules"},
+	// agency's and the office's public presence, not a person's data, and
+	// stay in the clear. A personal account's handle is kept as a keyed
+	// hash, so that the account is registered once per platform and found
+	// by its exact handle; what can be read back is sealed.
+	{Kind: PrivacyAccount, Table: "accounts", Column: "handle", Hashed: true,
+		What:    Text{"شناسهٔ حساب شخصی، به شکل چکیدهٔ کلیددار سکو و شناسه", "Handle of a personal account, as a keyed hash of the platform and the handle"},
+		Purpose: Text{"ثبت یک‌بارهٔ هر حساب و یافتن آن با شناسهٔ دقیقش", "To register each account once and find it by its exact handle"},
 		Basis:   basisRules, Retention: keepAccount},
-	{Kind: PrivacyAccount, Table: "accounts", Column: "display",
+	{Kind: PrivacyAccount, Table: "accounts", Column: "display", Encrypted: true,
 		What:    Text{"شناسهٔ حساب شخصی، همان‌گونه که نوشته شده", "Handle of a personal account, as written"},
 		Purpose: Text{"نشان دادن حساب به خود مقام و دفتر نظارت", "To show the account to the official and the oversight office"},
 		Basis:   basisRules, Retention: keepAccount},
-	{Kind: PrivacyAccount, Table: "accounts", Column: "url",
+	{Kind: PrivacyAccount, Table: "accounts", Column: "url", Encrypted: true,
 		What:    Text{"پیوند حساب شخصی", "Link to a personal account"},
 		Purpose: Text{"شناختن سکو و حساب و بررسی درستی آن", "To recognise the platform and the account, and to verify it"},
 		Basis:   basisRules, Retention: keepAccount},
@@ -260,7 +261,8 @@ var declaration = []PersonalField{
 		Purpose: Text{"دانستن این‌که در گفت‌وگو چه کسی چه گفته است", "To know who said what in the conversation"},
 		Basis:   basisRules, Retention: keepJustification},
 	{Kind: PrivacyExemption, Table: "exemptions", Column: "snapshot",
-		What:    Text{"مشخصات حساب در زمان تصمیم (شناسه، پیوند، نام دارنده)", "The account's facts at the decision (handle, link, holder's name)"},
+		What: Text{"مشخصات حساب در زمان تصمیم: سکو، دستگاه و نام دارنده (شناسه و پیوند حساب شخصی در آن نوشته نمی‌شود)",
+			"The account's facts at the decision: platform, agency and holder's name (a personal account's handle and link are never written there)"},
 		Purpose: Text{"خواندنی ماندن تصمیم همان‌گونه که گرفته شد، حتی اگر حساب بعدها تغییر کند", "To keep the decision readable as it was made, even if the account changes later"},
 		Basis:   basisAccountability, Retention: keepHistory},
 	// Users.

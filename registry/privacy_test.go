@@ -344,15 +344,18 @@ func TestDeclarationIsComplete(t *testing.T) {
 			}
 		}
 	}
-	// The fields the directive names must be sealed.
-	for _, key := range []string{"officials.email", "officials.phone", "officials.employee_code", "justifications.statement",
-		"justification_notes.body", "erasure_requests.details"} {
+	// The fields the directive names are sealed, or kept as hashes only.
+	protected := map[string]string{"officials.email": "encrypted", "officials.phone": "encrypted", "officials.employee_code": "encrypted",
+		"accounts.display": "encrypted", "accounts.url": "encrypted", "justifications.statement": "encrypted",
+		"justification_notes.body": "encrypted", "erasure_requests.details": "encrypted",
+		"accounts.handle": "hashed", "officials.email_idx": "hashed", "officials.employee_code_idx": "hashed"}
+	for key, how := range protected {
 		found := false
 		for _, f := range registry.Declaration(registry.DefaultPrivacyTerms()) {
 			if f.Table+"."+f.Column == key {
 				found = true
-				if !f.Encrypted {
-					t.Errorf("%s is not declared encrypted", key)
+				if how == "encrypted" && !f.Encrypted || how == "hashed" && !f.Hashed {
+					t.Errorf("%s is not declared %s", key, how)
 				}
 			}
 		}
