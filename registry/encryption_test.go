@@ -96,6 +96,15 @@ func TestNoPersonalDataInTheClear(t *testing.T) {
 	if len(found.Items) != 1 || found.Items[0].EmployeeCode != secrets[4] {
 		t.Fatalf("search by e-mail: %+v", found.Items)
 	}
+	// An uploaded file waiting to be applied is kept sealed too.
+	uploader := must[*User](t)(s.CreateUser(ctxb(), System, UserInput{Username: "uploader", Password: "a long password", Role: RoleAdmin, Active: true}))
+	upActor := Actor{UserID: uploader.ID, Username: uploader.Username, Role: RoleAdmin}
+	upload := "name,agency_code,position,rank,email\nمریم,MOH,مشاور,3,upload.waiting@example.ir\n"
+	secrets = append(secrets, "upload.waiting@example.ir")
+	up := must[*ImportUpload](t)(s.SaveImport(ctxb(), upActor, ExchangeOfficials, "o.csv", "auto", []byte(upload), &ImportResult{Rows: 1}))
+	if got := must[*ImportUpload](t)(s.ImportUploadOf(ctxb(), upActor, up.ID)); string(got.Data) != upload {
+		t.Fatalf("upload read back as %q", got.Data)
+	}
 	backup := filepath.Join(dir, "backup.db")
 	if err := s.Backup(ctxb(), backup); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"hozur/registry/vault"
 )
 
 // Import states.
@@ -65,7 +67,17 @@ func (s *Store) SaveImport(ctx context.Context, a Actor, kind, name, enc string,
 	if err != nil {
 		return nil, fmt.Errorf("save import: %w", err)
 	}
-	u := &ImportUpload{UserID: a.UserID, Kind: kind, FileName: name, Encoding: enc, Data: data, State: ImportChecked, Rows: res.Rows,
+	// The file holds personal data (e-mail addresses, handles) for as long
+	// as it waits to be applied: it is kept sealed, like the registry's own.
+	k, err := s.systemKey(ctx, keyUpload)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := k.Seal(string(data), aadUpload)
+	if err != nil {
+		return nil, err
+	}
+	u := &ImportUpload{UserID: a.UserID, Kind: kind, FileName: name, Encoding: enc, Data: []byte(sealed), State: ImportChecked, Rows: res.Rows,
 		BadRows: res.Bad, Result: string(b), CreatedAt: s.Now()}
 	if err := s.db(ctx).Create(u).Error; err != nil {
 		return nil, fmt.Errorf("save import: %w", err)
@@ -83,12 +95,29 @@ func (s *Store) ImportUploadOf(ctx context.Context, a Actor, id int64) (*ImportU
 	if err != nil {
 		return nil, fmt.Errorf("import %d: %w", id, err)
 	}
+	if u.Data != nil && vault.IsSealed(string(u.Data)) {
+		k, err := s.systemKey(ctx, keyUpload)
+		if err != nil {
+			return nil, err
+		}
+		plain, err := k.Open(string(u.Data), aadUpload)
+		if err != nil {
+			return nil, fmt.Errorf("import %d: %w", id, err)
+		}
+		u.Data = []byte(plain)
+	}
 	return &u, nil
 }
 
+// aadUpload binds a sealed upload to its column.
+const aadUpload = "imports.data"
+
 // uploadInfoColumns are an upload's columns with its file's size instead
 // of the file.
-const uploadInfoColumns = "id, user_id, kind, file_name, encoding, state, rows, bad_rows, result, created_at, applied_at, COALESCE(length(data), 0) AS size"
+// The size of a sealed file is that of the file: "v1." and unpadded
+// base64 of nonce (12 bytes), the file and the tag (16 bytes).
+const uploadInfoColumns = `id, user_id, kind, file_name, encoding, state, rows, bad_rows, result, created_at, applied_at,
+CASE WHEN data IS NULL THEN 0 WHEN substr(CAST(data AS TEXT), 1, 3) = 'v1.' THEN (length(data) - 3) * 6 / 8 - 28 ELSE length(data) END AS size`
 
 // ImportUploadInfo returns an upload without its file, which may be tens of
 // megabytes: for pages that show an upload's state, polled while it is

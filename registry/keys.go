@@ -16,6 +16,7 @@ import (
 const (
 	keyOfficial = "official"
 	keyIndex    = "index"
+	keyUpload   = "upload"
 )
 
 // DataKey is a row of data_keys: a data key wrapped by the master key.
@@ -56,7 +57,7 @@ type keyring struct {
 	masters MasterKeys
 	mu      sync.Mutex
 	cache   map[int64]*vault.Key // official id -> data key; nil: destroyed
-	index   *vault.Key
+	system  map[string]*vault.Key // Hozur's own keys by purpose (see systemKey)
 }
 
 // keyCacheSize bounds the cache: a hundred thousand officials' keys are
@@ -72,7 +73,7 @@ func newKeyring(m MasterKeys) (*keyring, error) {
 		}
 		m = FixedMasterKey(k)
 	}
-	return &keyring{masters: m, cache: map[int64]*vault.Key{}}, nil
+	return &keyring{masters: m, cache: map[int64]*vault.Key{}, system: map[string]*vault.Key{}}, nil
 }
 
 func (r *keyring) unwrap(row *DataKey) (vault.Key, error) {
@@ -120,19 +121,23 @@ func (r *keyring) cached(id int64) (*vault.Key, bool) {
 }
 
 // indexKey is the key of the keyed hashes, made on first use.
-func (s *Store) indexKey(ctx context.Context) (*vault.Key, error) {
+func (s *Store) indexKey(ctx context.Context) (*vault.Key, error) { return s.systemKey(ctx, keyIndex) }
+
+// systemKey is a data key of Hozur's own (not an official's): the index
+// key, the uploads' key. Made on first use, kept wrapped like the others.
+func (s *Store) systemKey(ctx context.Context, purpose string) (*vault.Key, error) {
 	s.keys.mu.Lock()
-	k := s.keys.index
+	k := s.keys.system[purpose]
 	s.keys.mu.Unlock()
 	if k != nil {
 		return k, nil
 	}
 	var row DataKey
-	err := s.rdb(ctx).Where("purpose = ?", keyIndex).Take(&row).Error
+	err := s.rdb(ctx).Where("purpose = ? AND official_id IS NULL", purpose).Order("id").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		err = s.Tx(ctx, func(ctx context.Context) error {
 			// Another write may have made it meanwhile.
-			if err := s.db(ctx).Where("purpose = ?", keyIndex).Take(&row).Error; err == nil {
+			if err := s.db(ctx).Where("purpose = ? AND official_id IS NULL", purpose).Order("id").Take(&row).Error; err == nil {
 				return nil
 			} else if !errors.Is(err, gorm.ErrRecordNotFound) {
 				return err
@@ -141,22 +146,22 @@ func (s *Store) indexKey(ctx context.Context) (*vault.Key, error) {
 			if err != nil {
 				return err
 			}
-			row = DataKey{Purpose: keyIndex, CreatedAt: s.Now()}
-			if row.Wrapped, row.MasterID, err = s.keys.wrap(dk, keyIndex, 0); err != nil {
+			row = DataKey{Purpose: purpose, CreatedAt: s.Now()}
+			if row.Wrapped, row.MasterID, err = s.keys.wrap(dk, purpose, 0); err != nil {
 				return err
 			}
 			return s.db(ctx).Create(&row).Error
 		})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("index key: %w", err)
+		return nil, fmt.Errorf("%s key: %w", purpose, err)
 	}
 	dk, err := s.keys.unwrap(&row)
 	if err != nil {
-		return nil, fmt.Errorf("index key: %w", err)
+		return nil, fmt.Errorf("%s key: %w", purpose, err)
 	}
 	s.keys.mu.Lock()
-	s.keys.index = &dk
+	s.keys.system[purpose] = &dk
 	s.keys.mu.Unlock()
 	return &dk, nil
 }

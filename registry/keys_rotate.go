@@ -143,7 +143,7 @@ func (s *Store) RotateKeyFile(ctx context.Context, path string) (newID string, r
 		return "", rewrapped, err
 	}
 	s.keys.mu.Lock()
-	s.keys.index = nil
+	clear(s.keys.system)
 	s.keys.mu.Unlock()
 	cur, err := vault.LoadKeyFile(path)
 	if err != nil {

@@ -316,7 +316,7 @@ var declaration = []PersonalField{
 		Purpose: Text{"پیگیری تغییرهای ناروا تا دستگاهی که از آن انجام شده‌اند", "To trace a wrongful change back to where it was made"},
 		Basis:   basisAccountability, Retention: keepAudit},
 	// Uploads.
-	{Kind: PrivacyImport, Table: "imports", Column: "data",
+	{Kind: PrivacyImport, Table: "imports", Column: "data", Encrypted: true,
 		What:    Text{"فایل‌های صفحه‌گسترده‌ای که برای ورود گروهی بارگذاری می‌شوند (شاید با نام، ایمیل و تلفن)", "Spreadsheets uploaded for import (may hold names, e-mail addresses and phone numbers)"},
 		Purpose: Text{"بررسی فایل پیش از اعمال آن در ثبت", "To check a file before it is applied to the registry"},
 		Basis:   basisRules,
