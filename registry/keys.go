@@ -56,7 +56,7 @@ func FixedMasterKey(k vault.Key) MasterKeys { return fixedKeys{k: k} }
 type keyring struct {
 	masters MasterKeys
 	mu      sync.Mutex
-	cache   map[int64]*vault.Key // official id -> data key; nil: destroyed
+	cache   map[int64]*vault.Key  // official id -> data key; nil: destroyed
 	system  map[string]*vault.Key // Hozur's own keys by purpose (see systemKey)
 }
 
