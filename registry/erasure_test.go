@@ -133,3 +133,40 @@ func TestErasureOfContactDetailsOnly(t *testing.T) {
 		t.Fatalf("another agency's liaison opened the request: %v", err)
 	}
 }
+
+// An exemption's snapshot names the holder only while their key lives.
+func TestErasureReachesExemptionSnapshots(t *testing.T) {
+	f := newFlow(t)
+	s := f.s
+	j := f.file(t, f.official, f.acct.ID)
+	until := s.Day(f.c.now().AddDate(0, 6, 0))
+	for _, st := range []struct {
+		a  Actor
+		to string
+	}{{f.official, StateSubmitted}, {f.reviewer, StateApproved}} {
+		if _, err := s.Transition(ctxb(), st.a, j.ID, TransitionInput{To: st.to, ValidUntil: &until}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := must[Result[ExemptionView]](t)(s.Exemptions(ctxb(), System, ExemptionFilter{}, Page{PerPage: 5}))
+	if len(list.Items) != 1 {
+		t.Fatalf("%d exemptions", len(list.Items))
+	}
+	var raw string
+	if err := s.Read(ctxb()).Table("exemptions").Select("snapshot").Where("id = ?", list.Items[0].ID).Scan(&raw).Error; err != nil {
+		t.Fatal(err)
+	}
+	name := f.world.official.Name
+	if strings.Contains(raw, name) {
+		t.Fatalf("snapshot holds the name in the clear: %s", raw)
+	}
+	if ex := must[*ExemptionView](t)(s.Exemption(ctxb(), System, list.Items[0].ID)); !strings.Contains(ex.Snapshot, name) {
+		t.Fatalf("snapshot read back without the name: %s", ex.Snapshot)
+	}
+	req := must[*ErasureView](t)(s.RequestErasure(ctxb(), f.official, ErasureInput{Scope: ErasureAll}))
+	must[*ErasureView](t)(s.DecideErasure(ctxb(), f.reviewer, req.ID, ErasureDecision{Erase: true}))
+	ex := must[*ExemptionView](t)(s.Exemption(ctxb(), System, list.Items[0].ID))
+	if strings.Contains(ex.Snapshot, name) || !strings.Contains(ex.Snapshot, ErasedMark) {
+		t.Fatalf("snapshot after erasure: %s", ex.Snapshot)
+	}
+}

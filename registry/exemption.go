@@ -91,6 +91,17 @@ func (s *Store) planExemption(ctx context.Context, cur *JustificationView, in Tr
 		delete(facts, "handle")
 		delete(facts, "url")
 	}
+	if cur.OfficialID != nil && cur.OfficialName != "" {
+		// The holder's name is personal data: sealed with their key, it
+		// goes with an erasure like the rest.
+		k, err := s.officialKeyForWrite(ctx, *cur.OfficialID)
+		if err != nil {
+			return nil, err
+		}
+		if facts["official"], err = k.Seal(cur.OfficialName, aadAuditName); err != nil {
+			return nil, err
+		}
+	}
 	snap, err := json.Marshal(facts)
 	if err != nil {
 		return nil, err
@@ -193,6 +204,13 @@ func (s *Store) Exemption(ctx context.Context, a Actor, id int64) (*ExemptionVie
 	list := []ExemptionView{v}
 	if err := s.openExemptions(ctx, list); err != nil {
 		return nil, err
+	}
+	if v.OfficialID != nil && strings.Contains(list[0].Snapshot, `"v1.`) {
+		keys, err := s.officialKeys(ctx, []int64{*v.OfficialID})
+		if err != nil {
+			return nil, err
+		}
+		list[0].Snapshot = openSealedNames(list[0].Snapshot, keys[*v.OfficialID])
 	}
 	return &list[0], nil
 }

@@ -337,20 +337,26 @@ func (s *Store) openAuditChanges(ctx context.Context, events []AuditEvent) error
 		if e.Entity != "official" || !strings.Contains(e.Change, `"v1.`) {
 			continue
 		}
-		k := keys[e.EntityID]
-		e.Change = sealedToken.ReplaceAllStringFunc(e.Change, func(tok string) string {
-			if k == nil {
-				return `"` + ErasedMark + `"`
-			}
-			plain, err := k.Open(strings.Trim(tok, `"`), aadAuditName)
-			if err != nil {
-				return `"` + ErasedMark + `"`
-			}
-			b, _ := json.Marshal(plain)
-			return string(b)
-		})
+		e.Change = openSealedNames(e.Change, keys[e.EntityID])
 	}
 	return nil
+}
+
+// openSealedNames opens the names sealed in a JSON text (an audit change,
+// an exemption's snapshot) for display; without the key they read as
+// erased.
+func openSealedNames(text string, k *vault.Key) string {
+	return sealedToken.ReplaceAllStringFunc(text, func(tok string) string {
+		if k == nil {
+			return `"` + ErasedMark + `"`
+		}
+		plain, err := k.Open(strings.Trim(tok, `"`), aadAuditName)
+		if err != nil {
+			return `"` + ErasedMark + `"`
+		}
+		b, _ := json.Marshal(plain)
+		return string(b)
+	})
 }
 
 // ErasedMark stands where erased data was, in texts the registry hands

@@ -236,7 +236,13 @@ func (s *Server) renderExemption(c echo.Context, p *Page, e *registry.ExemptionV
 	}
 	var snap map[string]any
 	if json.Unmarshal([]byte(e.Snapshot), &snap) == nil {
-		str := func(k string) string { v, _ := snap[k].(string); return v }
+		str := func(k string) string {
+			v, _ := snap[k].(string)
+			if v == registry.ErasedMark {
+				return p.L.T("erasure.erased")
+			}
+			return v
+		}
 		add := func(label, value string) {
 			if value != "" {
 				d.Snapshot = append(d.Snapshot, snapshotRow{p.L.T(label), value})
