@@ -16,6 +16,7 @@ func (s *Server) routes() {
 		"/platforms/:id/assessments", "/api/v1/platforms/:id/assessments"))
 
 	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
 	e.GET("/static/:hash/*", s.assets.serve)
 
 	// The JSON API: token auth, no cookies, so no CSRF.
@@ -246,4 +247,19 @@ func (s *Server) healthz(c echo.Context) error {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz says whether this instance can serve: the database answers and its
+// schema is the one this build expects (a load balancer keeps traffic away
+// from an instance whose schema is behind, e.g. started with --no-migrate).
+func (s *Server) readyz(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := s.store.Ping(ctx); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database"})
+	}
+	pending, err := s.store.Pending(ctx)
+	if err != nil || pending {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "schema"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
