@@ -298,11 +298,7 @@ func (x exporter) accountRows(ctx context.Context, items []AccountView) ([][]str
 		if err := x.s.rdb(ctx).Where("id IN ?", ids).Find(&list).Error; err != nil {
 			return nil, fmt.Errorf("export accounts: %w", err)
 		}
-		ptrs := make([]*Official, len(list))
-		for i := range list {
-			ptrs[i] = &list[i]
-		}
-		if err := x.s.openOfficials(ctx, ptrs); err != nil {
+		if err := x.s.openOfficialRows(ctx, list); err != nil {
 			return nil, err
 		}
 		for _, o := range list {

@@ -194,11 +194,7 @@ func (s *Store) officialsOf(ctx context.Context, agencies map[int64]bool) (map[s
 		if err := s.rdb(ctx).Where("agency_id IN ?", ids[start:min(start+500, len(ids))]).Find(&list).Error; err != nil {
 			return nil, fmt.Errorf("import: officials: %w", err)
 		}
-		ptrs := make([]*Official, len(list))
-		for i := range list {
-			ptrs[i] = &list[i]
-		}
-		if err := s.openOfficials(ctx, ptrs); err != nil {
+		if err := s.openOfficialRows(ctx, list); err != nil {
 			return nil, err
 		}
 		for i := range list {

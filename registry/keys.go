@@ -249,7 +249,9 @@ func (s *Store) officialKeyForWrite(ctx context.Context, officialID int64) (*vau
 
 // ErrErased is returned when a write needs the data key of an official
 // whose data was erased: nothing personal can be written for them again.
-var ErrErased = errors.New("the official's personal data was erased")
+// It is a conflict with what is stored, so every caller's refusal reads
+// "already erased" rather than failing as an internal error.
+var ErrErased error = &ConflictError{Key: "erasure.already_erased"}
 
 func (s *Store) inTx(ctx context.Context) bool {
 	_, ok := ctx.Value(txKey{}).(*gorm.DB)

@@ -121,6 +121,15 @@ func (s *Store) openOfficials(ctx context.Context, list []*Official) error {
 	return nil
 }
 
+// openOfficialRows opens officials read as rows, in place.
+func (s *Store) openOfficialRows(ctx context.Context, list []Official) error {
+	ptrs := make([]*Official, len(list))
+	for i := range list {
+		ptrs[i] = &list[i]
+	}
+	return s.openOfficials(ctx, ptrs)
+}
+
 // openOfficialViews opens a list of views in place.
 func (s *Store) openOfficialViews(ctx context.Context, list []OfficialView) error {
 	ptrs := make([]*Official, len(list))
@@ -265,11 +274,7 @@ func (s *Store) OfficialEmails(ctx context.Context, ids []int64) (map[int64]stri
 		if err := s.rdb(ctx).Select("id, email, phone, employee_code").Where("id IN ? AND email <> ''", ids[start:min(start+sealedBatch, len(ids))]).Find(&list).Error; err != nil {
 			return nil, fmt.Errorf("officials' e-mail: %w", err)
 		}
-		ptrs := make([]*Official, len(list))
-		for i := range list {
-			ptrs[i] = &list[i]
-		}
-		if err := s.openOfficials(ctx, ptrs); err != nil {
+		if err := s.openOfficialRows(ctx, list); err != nil {
 			return nil, err
 		}
 		for _, o := range list {

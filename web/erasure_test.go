@@ -321,3 +321,32 @@ func TestErasureAPI(t *testing.T) {
 		t.Errorf("official after erasing contact details %s", out)
 	}
 }
+
+// After an erasure nothing personal can be written for the official again:
+// the refusal is a clear conflict, never an internal error.
+func TestWritesForAnErasedOfficialAreRefusedClearly(t *testing.T) {
+	e := newTestEnv(t)
+	f := e.fixture()
+	ctx := context.Background()
+	acc, err := e.store.CreateAccount(ctx, registry.System, registry.AccountInput{URL: "https://x.com/erased_holder", Capacity: registry.CapacityOffice, OfficialID: f.Official.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := e.store.RequestErasure(ctx, registry.System, registry.ErasureInput{OfficialID: f.Official.ID, Scope: registry.ErasureAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.DecideErasure(ctx, registry.System, req.ID, registry.ErasureDecision{Erase: true}); err != nil {
+		t.Fatal(err)
+	}
+	token := e.token(f.Users[registry.RoleAdmin])
+	body := fmt.Sprintf(`{"account_id":%d,"grounds":"other","statement":"دلیل"}`, acc.ID)
+	code, resp := e.api(token, "POST", "/api/v1/justifications", body)
+	if code != http.StatusConflict || !strings.Contains(resp, "erasure.already_erased") && !strings.Contains(resp, "already erased") {
+		t.Fatalf("justification for an erased holder: %d %s", code, resp)
+	}
+	code, resp = e.api(token, "PATCH", fmt.Sprintf("/api/v1/officials/%d", f.Official.ID), `{"name":"نام تازه","email":"again@example.ir"}`)
+	if code != http.StatusConflict {
+		t.Fatalf("e-mail for an erased official: %d %s", code, resp)
+	}
+}
