@@ -73,6 +73,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(a.exportCmd())
 	root.AddCommand(a.importCmd())
 	root.AddCommand(a.keysCmd())
+	root.AddCommand(a.benchCmd())
 	return root
 }
 
