@@ -60,6 +60,8 @@ type Config struct {
 	Public Public `yaml:"public"`
 	// Privacy sets how long personal data is kept.
 	Privacy Privacy `yaml:"privacy"`
+	// Metrics configures the Prometheus endpoint /metrics.
+	Metrics Metrics `yaml:"metrics"`
 	// AdminPassword comes only from HOZUR_ADMIN_PASSWORD or HOZUR_ADMIN_PASSWORD_FILE, never from YAML.
 	AdminPassword string `yaml:"-" env:"HOZUR_ADMIN_PASSWORD"`
 }
@@ -173,6 +175,14 @@ type Public struct {
 	RateBurst int `yaml:"rate_burst" env:"HOZUR_PUBLIC_RATE_BURST"`
 }
 
+// Metrics configures the Prometheus endpoint /metrics.
+type Metrics struct {
+	// Enabled serves /metrics; off, it answers 404.
+	Enabled bool `yaml:"enabled" env:"HOZUR_METRICS_ENABLED"`
+	// Token, when set, is required as "Authorization: Bearer <token>"; empty serves loopback clients only. From HOZUR_METRICS_TOKEN or HOZUR_METRICS_TOKEN_FILE, never from YAML.
+	Token string `yaml:"-" env:"HOZUR_METRICS_TOKEN"`
+}
+
 // Default returns the built-in configuration, which is valid on its own.
 func Default() Config {
 	return Config{
@@ -202,6 +212,7 @@ func Default() Config {
 		Privacy: Privacy{LeftOfficeMonths: 24, ClosedAccountMonths: 12},
 		Mail:    Mail{Port: 587, TLS: "starttls", Office: []string{}},
 		Public:  Public{Verify: true, RateLimit: 60, RateBurst: 20},
+		Metrics: Metrics{Enabled: true},
 	}
 }
 
@@ -211,6 +222,7 @@ var secretFiles = []struct{ key, fileKey string }{
 	{"HOZUR_ADMIN_PASSWORD", "HOZUR_ADMIN_PASSWORD_FILE"},
 	{"HOZUR_MAIL_PASSWORD", "HOZUR_MAIL_PASSWORD_FILE"},
 	{"HOZUR_MASTER_KEY", "HOZUR_MASTER_KEY_FILE"},
+	{"HOZUR_METRICS_TOKEN", "HOZUR_METRICS_TOKEN_FILE"},
 }
 
 // Load builds the config from Default(), the YAML file at path (skipped when

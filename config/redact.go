@@ -10,8 +10,8 @@ import (
 // redacted replaces every secret in the value returned by Redacted.
 const redacted = "***"
 
-// Redacted returns a copy safe to log: the database DSN's password and
-// AdminPassword are replaced by "***". Empty secrets stay empty, so a log
+// Redacted returns a copy safe to log: the database DSN's password,
+// AdminPassword, the master key and the metrics token are replaced by "***". Empty secrets stay empty, so a log
 // still shows whether they were set.
 func (c Config) Redacted() Config {
 	r := c
@@ -22,6 +22,9 @@ func (c Config) Redacted() Config {
 	}
 	if r.Security.MasterKey != "" {
 		r.Security.MasterKey = redacted
+	}
+	if r.Metrics.Token != "" {
+		r.Metrics.Token = redacted
 	}
 	return r
 }

@@ -169,6 +169,9 @@ func (c *Config) Validate() error {
 	if c.Public.RateBurst < 1 {
 		bad("public.rate_burst", "must be at least 1, got %d", c.Public.RateBurst)
 	}
+	if t := c.Metrics.Token; t != "" && len(t) < 16 {
+		bad("metrics.token", "must be at least 16 characters (HOZUR_METRICS_TOKEN), got %d", len(t))
+	}
 
 	return errors.Join(errs...)
 }

@@ -130,6 +130,7 @@ func NewScheduler(m *Monitor, opt SchedulerOptions) (*Scheduler, error) {
 		if err := s.register(j.name, j.spec, j.run); err != nil {
 			return nil, err
 		}
+		m.metrics().knowJob(j.name)
 	}
 	return s, nil
 }
@@ -378,6 +379,7 @@ func (s *Scheduler) begin(ctx context.Context, j *job, trigger string) (JobRun, 
 		run := JobRun{Job: j.name, Trigger: trigger, StartedAt: now, FinishedAt: &now, Outcome: OutcomeSkipped,
 			Error: "already running"}
 		s.log.Info("job skipped: already running", slog.String("job", j.name), slog.String("trigger", trigger))
+		s.m.metrics().observeRun(j.name, OutcomeSkipped, 0)
 		if err := s.m.Store().Write(ctx).Create(&run).Error; err != nil {
 			return run, false, fmt.Errorf("record job run: %w", err)
 		}
@@ -398,6 +400,7 @@ func (s *Scheduler) finish(ctx context.Context, j *job, run JobRun, fn JobFunc) 
 	var detail string
 	outcome, msg := s.call(context.WithValue(context.WithValue(ctx, triggerKey{}, run.Trigger), detailKey{}, &detail), j, run.StartedAt, fn)
 	end := run.StartedAt.Add(time.Since(start)).UTC()
+	s.m.metrics().observeRun(j.name, outcome, time.Since(start))
 	run.FinishedAt, run.Outcome, run.Error, run.Detail = &end, outcome, msg, detail
 	attrs := []any{slog.String("job", j.name), slog.String("trigger", run.Trigger), slog.String("outcome", outcome),
 		slog.Duration("duration", time.Since(start).Round(time.Millisecond))}

@@ -193,6 +193,7 @@ func (r *mailRun) send(ctx context.Context, d Delivery, msg outMessage) error {
 // after the next wait, or given up after the last.
 func (r *mailRun) record(ctx context.Context, d Delivery, sendErr error) error {
 	attempts := d.Attempts + 1
+	r.m.metrics().observeMail(d.Kind, sendErr)
 	upd := map[string]any{"attempts": attempts}
 	if sendErr == nil {
 		r.sent++

@@ -45,6 +45,9 @@ type Monitor struct {
 	scanMu sync.Mutex
 	// mailer sends e-mail; nil while e-mail is off.
 	mailer atomic.Pointer[Mailer]
+	// met counts jobs and deliveries for Prometheus (see metrics.go).
+	metricsOnce sync.Once
+	met         *Metrics
 }
 
 // New makes a monitor.

@@ -11,12 +11,15 @@ import (
 // routes registers every route of the site, in one table.
 func (s *Server) routes() {
 	e := s.echo
-	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.Recover(), s.requestLog(), securityHeaders, bodyLimit("8M", importBodyLimit, "/import", "/api/v1/imports",
+	// Before routing, so that every answer, a redirect or a 404 too, has
+	// its log line and its count.
+	e.Pre(s.observe, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.Recover(), securityHeaders, bodyLimit("8M", importBodyLimit, "/import", "/api/v1/imports",
 		"/platforms/:id/assessments", "/api/v1/platforms/:id/assessments"))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metricsPage)
 	e.GET("/static/:hash/*", s.assets.serve)
 
 	// The JSON API: token auth, no cookies, so no CSRF.

@@ -34,6 +34,7 @@ type Server struct {
 	policy  registry.LoginPolicy
 	echo    *echo.Echo
 	imports *importRuns // the imports being applied in the background
+	metrics *metrics    // Prometheus: this server's own registry
 }
 
 // New builds the server. Templates and catalogs are parsed here, so a broken
@@ -61,13 +62,14 @@ func New(cfg config.Config, store *registry.Store, mon *monitor.Monitor, log *sl
 	}
 	s := &Server{cfg: cfg, store: store, mon: mon, jobs: jobs, log: log, catalog: cat, views: v, assets: as, tz: cfg.Location(),
 		policy: registry.LoginPolicy{MaxAttempts: cfg.Security.LoginMaxAttempts, Window: cfg.Security.LoginWindow,
-			IdleTimeout: cfg.Session.IdleTimeout, Lifetime: cfg.Session.Lifetime}, imports: newImportRuns()}
+			IdleTimeout: cfg.Session.IdleTimeout, Lifetime: cfg.Session.Lifetime}, imports: newImportRuns(), metrics: newMetrics(mon)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(cfg.Security.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	s.echo = e
 	s.routes()
+	s.metrics.learnRoutes(e)
 	return s, nil
 }
 
