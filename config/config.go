@@ -54,6 +54,8 @@ type Config struct {
 	Exemptions Exemptions `yaml:"exemptions"`
 	// Monitor sets the compliance rules' thresholds and scope, and the schedules.
 	Monitor Monitor `yaml:"monitor"`
+	// Backup configures the scheduled backups of the SQLite database.
+	Backup Backup `yaml:"backup"`
 	// Mail configures SMTP delivery of reports, reminders and notifications.
 	Mail Mail `yaml:"mail"`
 	// Public configures the public verification of accounts.
@@ -150,6 +152,23 @@ type Privacy struct {
 	ClosedAccountMonths int `yaml:"closed_account_months" env:"HOZUR_PRIVACY_CLOSED_ACCOUNT_MONTHS"`
 }
 
+// Backup configures the scheduled backup job: a consistent copy of the
+// SQLite database, with its manifest, kept N deep.
+type Backup struct {
+	// Spec is the job's cron spec, in time_zone; "" or "off" turns scheduled backups off.
+	Spec string `yaml:"spec" env:"HOZUR_BACKUP_SPEC"`
+	// Dir holds the copies; empty means DataDir/backups.
+	Dir string `yaml:"dir" env:"HOZUR_BACKUP_DIR"`
+	// Keep is how many copies are kept; older ones (only files named as the job names them) are deleted.
+	Keep int `yaml:"keep" env:"HOZUR_BACKUP_KEEP"`
+}
+
+// Enabled reports whether the scheduled backup runs: a spec is set and the
+// database is SQLite (PostgreSQL is backed up with its own tools).
+func (b Backup) Enabled(driver string) bool {
+	return driver == "sqlite" && b.Spec != "" && b.Spec != "off"
+}
+
 // Mail configures SMTP.
 type Mail struct {
 	// Host of the SMTP server; empty disables e-mail.
@@ -210,6 +229,7 @@ func Default() Config {
 			Capacities: []string{"institutional", "office", "personal"}, Ranks: []int{1, 2, 3, 4, 5}, Severities: map[string]string{},
 			ScanSpec: "0 2 * * *", ReportSpec: "0 7 * * 6", RemindersSpec: "0 8 * * *", MaintenanceSpec: "30 3 * * *", RetentionSpec: "0 4 * * *"},
 		Privacy: Privacy{LeftOfficeMonths: 24, ClosedAccountMonths: 12},
+		Backup:  Backup{Spec: "30 3 * * *", Keep: 7},
 		Mail:    Mail{Port: 587, TLS: "starttls", Office: []string{}},
 		Public:  Public{Verify: true, RateLimit: 60, RateBurst: 20},
 		Metrics: Metrics{Enabled: true},
@@ -392,6 +412,14 @@ func (c Config) KeyFilePath() string {
 		return c.Security.MasterKeyFile
 	}
 	return filepath.Join(c.DataDir, "master.key")
+}
+
+// BackupDir is where scheduled backups go: Backup.Dir, or DataDir/backups.
+func (c Config) BackupDir() string {
+	if c.Backup.Dir != "" {
+		return c.Backup.Dir
+	}
+	return filepath.Join(c.DataDir, "backups")
 }
 
 // SQLitePath returns the SQLite DSN: Database.DSN if set, else DataDir/hozur.db.

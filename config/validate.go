@@ -144,6 +144,14 @@ func (c *Config) Validate() error {
 			bad(sp.key, "is not a cron spec: %v", err)
 		}
 	}
+	if c.Backup.Spec != "" && c.Backup.Spec != "off" {
+		if _, err := cron.ParseStandard(c.Backup.Spec); err != nil {
+			bad("backup.spec", "is not a cron spec (or \"off\"): %v", err)
+		}
+	}
+	if c.Backup.Keep < 1 || c.Backup.Keep > 1000 {
+		bad("backup.keep", "must be from 1 to 1000, got %d", c.Backup.Keep)
+	}
 	if c.Mail.Host != "" {
 		if c.Mail.Port < 1 || c.Mail.Port > 65535 {
 			bad("mail.port", "must be from 1 to 65535, got %d", c.Mail.Port)

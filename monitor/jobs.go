@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,6 +53,8 @@ type JobFunc func(ctx context.Context, now time.Time) error
 // Specs are the jobs' cron specs (five fields, or a descriptor like @daily).
 type Specs struct {
 	Scan, Report, Reminders, Maintenance, Retention string
+	// Backup is "" (or "off") when scheduled backups are off.
+	Backup string
 }
 
 // SchedulerOptions configure a Scheduler.
@@ -62,14 +65,17 @@ type SchedulerOptions struct {
 	Sessions registry.LoginPolicy
 	// Retention says how long personal data is kept.
 	Retention registry.RetentionPolicy
-	Now       func() time.Time // nil: time.Now
+	// Backup says where scheduled backups go and how many are kept.
+	Backup BackupPolicy
+	Now    func() time.Time // nil: time.Now
 }
 
 // SchedulerOptionsFrom reads the schedules from the configuration.
 func SchedulerOptionsFrom(c config.Config) SchedulerOptions {
 	return SchedulerOptions{
 		Specs: Specs{Scan: c.Monitor.ScanSpec, Report: c.Monitor.ReportSpec, Reminders: c.Monitor.RemindersSpec, Maintenance: c.Monitor.MaintenanceSpec,
-			Retention: c.Monitor.RetentionSpec},
+			Retention: c.Monitor.RetentionSpec, Backup: c.Backup.Spec},
+		Backup:    backupPolicyFrom(c),
 		Retention: registry.RetentionPolicy{LeftOfficeMonths: c.Privacy.LeftOfficeMonths, ClosedAccountMonths: c.Privacy.ClosedAccountMonths},
 		Location:  c.Location(),
 		Sessions: registry.LoginPolicy{MaxAttempts: c.Security.LoginMaxAttempts, Window: c.Security.LoginWindow,
@@ -126,7 +132,12 @@ func NewScheduler(m *Monitor, opt SchedulerOptions) (*Scheduler, error) {
 		{JobReminders, sp.Reminders, s.remindersJob},
 		{JobMaintenance, sp.Maintenance, s.maintenanceJob(opt.Sessions)},
 		{JobRetention, sp.Retention, s.retentionJob(opt.Retention)},
+		{JobBackup, sp.Backup, s.backupJob(opt.Backup)},
 	} {
+		if j.name == JobBackup && (opt.Backup.Off != "" || sp.Backup == "" || sp.Backup == "off") {
+			s.log.Info("scheduled backups are off", slog.String("reason", cmp.Or(opt.Backup.Off, "backup.spec is off")))
+			continue
+		}
 		if err := s.register(j.name, j.spec, j.run); err != nil {
 			return nil, err
 		}

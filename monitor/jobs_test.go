@@ -58,14 +58,14 @@ func jobRunsOf(t *testing.T, s *Scheduler, name string) []JobRun {
 func TestJobsRegisteredWithTheirSpecs(t *testing.T) {
 	now := time.Date(2026, 11, 27, 15, 0, 0, 0, jobsTZ)
 	s := jobsScheduler(t, &now)
-	if got, want := s.Names(), []string{JobScan, JobWeeklyReport, JobReminders, JobMaintenance, JobRetention}; !slices.Equal(got, want) {
+	if got, want := s.Names(), []string{JobScan, JobWeeklyReport, JobReminders, JobMaintenance, JobRetention, JobBackup}; !slices.Equal(got, want) {
 		t.Fatalf("jobs %v, want %v", got, want)
 	}
 	jobs, err := s.Jobs(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{JobScan: "0 2 * * *", JobWeeklyReport: "0 7 * * 6", JobReminders: "0 8 * * *", JobMaintenance: "30 3 * * *", JobRetention: "0 4 * * *"}
+	want := map[string]string{JobScan: "0 2 * * *", JobWeeklyReport: "0 7 * * 6", JobReminders: "0 8 * * *", JobMaintenance: "30 3 * * *", JobRetention: "0 4 * * *", JobBackup: "30 3 * * *"}
 	for _, j := range jobs {
 		if j.Spec != want[j.Name] {
 			t.Errorf("%s: spec %q, want %q", j.Name, j.Spec, want[j.Name])

@@ -45,6 +45,12 @@ func jobRunRows(p *Page, runs []monitor.JobRun) []jobRunRow {
 		if r.FinishedAt != nil {
 			out[i].Duration = durationText(p, r.FinishedAt.Sub(r.StartedAt))
 		}
+		if r.Job == monitor.JobBackup && r.Detail != "" {
+			var b monitor.BackupResult
+			if json.Unmarshal([]byte(r.Detail), &b) == nil && b.File != "" {
+				out[i].Result = p.L.T("job.backup.result", "File", b.File, "Size", max(1, b.Size/1000), "Deleted", len(b.Deleted))
+			}
+		}
 		if r.Job == monitor.JobRetention && r.Detail != "" {
 			var c registry.RetentionCounts
 			if json.Unmarshal([]byte(r.Detail), &c) == nil {

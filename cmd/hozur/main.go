@@ -74,6 +74,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(a.importCmd())
 	root.AddCommand(a.keysCmd())
 	root.AddCommand(a.benchCmd())
+	root.AddCommand(a.restoreCmd())
 	return root
 }
 

@@ -37,6 +37,12 @@ generated password that is printed once.`,
 			if err != nil {
 				return err
 			}
+			// Held while the server runs: hozur restore refuses meanwhile.
+			release, err := lockDatabase(cfg)
+			if err != nil {
+				return err
+			}
+			defer release()
 			log := newLogger(cfg)
 			ctx := cmd.Context()
 			st, err := openStore(ctx, cfg, !noMigrate)
