@@ -97,7 +97,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	e, known := classify(err)
 	if !known {
-		s.log.Error("request failed", slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path), slog.Any("error", err))
+		s.log.ErrorContext(c.Request().Context(), "request failed", slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),
+			slog.Any("error", err))
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
 		l := s.apiLocale(c)
@@ -116,9 +117,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if strings.HasPrefix(p.Title, "error.title.") {
 		p.Title = p.L.T("error.title.other")
 	}
-	p.Data = map[string]any{"Message": p.L.T(e.Key), "Status": e.Status}
+	data := map[string]any{"Message": p.L.T(e.Key), "Status": e.Status}
+	if e.Status >= 500 {
+		// The reader can quote it; the log line of the failure has it too.
+		data["RequestID"] = requestIDOf(c.Request().Context())
+	}
+	p.Data = data
 	if rerr := s.render(c, e.Status, "error", p); rerr != nil {
-		s.log.Error("render error page", slog.Any("error", rerr))
+		s.log.ErrorContext(c.Request().Context(), "render error page", slog.Any("error", rerr))
 		_ = c.String(e.Status, http.StatusText(e.Status))
 	}
 }

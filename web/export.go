@@ -174,7 +174,7 @@ func (s *Server) writeExport(c echo.Context, opt monitor.ExportOptions, format s
 	if err != nil && res.Committed {
 		// Half a file was sent: break the connection so the client sees a
 		// failed download, not a short file.
-		s.log.Error("export failed midway", slog.String("kind", opt.Kind), slog.Int("rows", n), slog.Any("error", err))
+		s.log.ErrorContext(c.Request().Context(), "export failed midway", slog.String("kind", opt.Kind), slog.Int("rows", n), slog.Any("error", err))
 		panic(http.ErrAbortHandler)
 	}
 	return err

@@ -250,15 +250,15 @@ func (s *Server) importApply(c echo.Context) error {
 func (s *Server) runImport(ctx context.Context, a registry.Actor, id int64, tab *sheet.Table, opt registry.ImportOptions) {
 	res, err := s.store.Import(ctx, a, tab, opt)
 	if err != nil && !errors.Is(err, registry.ErrImportRejected) {
-		s.log.Error("import failed", slog.Int64("import", id), slog.Any("error", err))
+		s.log.ErrorContext(ctx, "import failed", slog.Int64("import", id), slog.Any("error", err))
 		if err := s.store.ReleaseImports(ctx, id); err != nil {
-			s.log.Error("import not released", slog.Int64("import", id), slog.Any("error", err))
+			s.log.ErrorContext(ctx, "import not released", slog.Int64("import", id), slog.Any("error", err))
 		}
 		s.imports.end(id, true)
 		return
 	}
 	if err := s.store.FinishImport(ctx, a, id, res); err != nil {
-		s.log.Error("import outcome not stored", slog.Int64("import", id), slog.Any("error", err))
+		s.log.ErrorContext(ctx, "import outcome not stored", slog.Int64("import", id), slog.Any("error", err))
 		s.imports.end(id, true)
 		return
 	}

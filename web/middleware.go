@@ -1,6 +1,9 @@
 package web
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -8,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"hozur/registry"
 	"hozur/web/locale"
@@ -148,13 +152,80 @@ func (s *Server) localeOf(c echo.Context) *locale.Locale {
 	return l
 }
 
+type requestIDKey struct{}
+
+// maxRequestID bounds an X-Request-Id taken from the client or a proxy.
+const maxRequestID = 64
+
+// requestID gives each request an id, sent back in X-Request-Id and added
+// to every log line written with the request's context. An id from a
+// proxy in front is kept when it is short and printable ASCII, so one id
+// follows the request through both logs; anything else is replaced.
+func requestID() echo.MiddlewareFunc {
+	return middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		Generator: newRequestID,
+		RequestIDHandler: func(c echo.Context, id string) {
+			if !validRequestID(id) {
+				id = newRequestID()
+				c.Response().Header().Set(echo.HeaderXRequestID, id)
+			}
+			r := c.Request()
+			c.SetRequest(r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		},
+	})
+}
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestID {
+		return false
+	}
+	for i := range len(id) {
+		if id[i] < 0x21 || id[i] > 0x7e || id[i] == '"' || id[i] == '\\' || id[i] == '<' || id[i] == '>' {
+			return false
+		}
+	}
+	return true
+}
+
+// requestIDOf is the request's id; "" outside a request.
+func requestIDOf(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// requestLogHandler adds the request's id to every record logged with the
+// request's context (s.log.ErrorContext(ctx, ...)), also from work the
+// request started in the background with context.WithoutCancel.
+type requestLogHandler struct{ slog.Handler }
+
+func (h requestLogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := requestIDOf(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestLogHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return requestLogHandler{h.Handler.WithAttrs(a)}
+}
+
+func (h requestLogHandler) WithGroup(name string) slog.Handler {
+	return requestLogHandler{h.Handler.WithGroup(name)}
+}
+
 // observe measures and logs each request once it is answered: errors are
 // rendered here, so the status counted is the one sent. The access log
 // line has the method, the route and the path (never the query, which may
-// carry a search for a person's name), the status, the duration and the
-// size; not the client's address or user agent, which the privacy
-// directive's minimal data leaves out of logs kept for operations. Static
-// files, probes and scrapes are logged at debug level only.
+// carry a search for a person's name), the status, the duration, the size
+// and the request id; not the client's address or user agent, which the
+// privacy directive's minimal data leaves out of logs kept for operations.
+// Static files, probes and scrapes are logged at debug level only.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		start := time.Now()

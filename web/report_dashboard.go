@@ -93,7 +93,7 @@ func (s *Server) dashboardCharts(ctx context.Context, p *Page, a registry.Actor)
 func (s *Server) dashChartsOrNil(ctx context.Context, p *Page, a registry.Actor) *dashCharts {
 	c, err := s.dashboardCharts(ctx, p, a)
 	if err != nil {
-		s.log.Error("dashboard charts", slog.Any("error", err))
+		s.log.ErrorContext(ctx, "dashboard charts", slog.Any("error", err))
 		return nil
 	}
 	return c

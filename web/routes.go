@@ -12,8 +12,8 @@ import (
 func (s *Server) routes() {
 	e := s.echo
 	// Before routing, so that every answer, a redirect or a 404 too, has
-	// its log line and its count.
-	e.Pre(s.observe, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	// its id, its log line and its count.
+	e.Pre(requestID(), s.observe, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.Recover(), securityHeaders, bodyLimit("8M", importBodyLimit, "/import", "/api/v1/imports",
 		"/platforms/:id/assessments", "/api/v1/platforms/:id/assessments"))
 

@@ -60,6 +60,8 @@ func New(cfg config.Config, store *registry.Store, mon *monitor.Monitor, log *sl
 	if err != nil {
 		return nil, err
 	}
+	// Records logged with a request's context carry its id.
+	log = slog.New(requestLogHandler{log.Handler()})
 	s := &Server{cfg: cfg, store: store, mon: mon, jobs: jobs, log: log, catalog: cat, views: v, assets: as, tz: cfg.Location(),
 		policy: registry.LoginPolicy{MaxAttempts: cfg.Security.LoginMaxAttempts, Window: cfg.Security.LoginWindow,
 			IdleTimeout: cfg.Session.IdleTimeout, Lifetime: cfg.Session.Lifetime}, imports: newImportRuns(), metrics: newMetrics(mon)}
