@@ -540,7 +540,12 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	c, cancel := s.cron, s.cancel
 	s.mu.Unlock()
 	if c != nil {
-		c.Stop()
+		// cron's Stop ends when the runs it started have returned; then the
+		// runs started otherwise (Launch, RunNow, start-up) are waited for.
+		select {
+		case <-c.Stop().Done():
+		case <-ctx.Done():
+		}
 	}
 	done := make(chan struct{})
 	go func() { s.running.Wait(); close(done) }()

@@ -3,18 +3,22 @@ package web
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"hozur/monitor"
 	"hozur/registry"
 )
 
@@ -185,5 +189,96 @@ func TestInternalErrorShowsRequestID(t *testing.T) {
 	_, body = do(t, http.MethodGet, e.ts.URL+"/api/v1/no-such")
 	if strings.Contains(body, "request-id") {
 		t.Errorf("a 404 shows a request id: %s", body)
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	e := newOpsEnv(t, nil, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	const size = 1 << 20
+	reqStarted, reqRelease := make(chan struct{}), make(chan struct{})
+	e.srv.Echo().GET("/test/slow", func(c echo.Context) error {
+		close(reqStarted)
+		<-reqRelease
+		return c.Blob(http.StatusOK, "application/octet-stream", bytes.Repeat([]byte("x"), size))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	jobs := e.srv.Scheduler()
+	jobs.Start(ctx)
+	served := make(chan error, 1)
+	go func() { served <- e.srv.Serve(ctx, ln) }()
+
+	// A request in flight.
+	type answer struct {
+		code, n int
+		err     error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		resp, err := http.Get(base + "/test/slow") //nolint:gosec // G107: the test server's own URL
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, err := io.ReadAll(resp.Body)
+		answered <- answer{code: resp.StatusCode, n: len(b), err: err}
+	}()
+	<-reqStarted
+	// A job running, started by hand (the start-up scan may hold the scan).
+	jobStarted, jobRelease := make(chan struct{}), make(chan struct{})
+	ran := make(chan error, 1)
+	go func() {
+		_, err := jobs.RunFunc(context.Background(), monitor.JobMaintenance, monitor.TriggerManual, func(context.Context, time.Time) error {
+			close(jobStarted)
+			<-jobRelease
+			return nil
+		})
+		ran <- err
+	}()
+	<-jobStarted
+
+	cancel() // what SIGTERM does to serve's context
+	close(reqRelease)
+	a := <-answered
+	if a.err != nil || a.code != http.StatusOK || a.n != size {
+		t.Fatalf("the request in flight got %d, %d bytes, %v; want 200 and all %d bytes", a.code, a.n, a.err, size)
+	}
+	// The job still runs, so Serve has not returned, and its run is open.
+	select {
+	case err := <-served:
+		t.Fatalf("Serve returned (%v) while a job was running", err)
+	default:
+	}
+	runs, err := e.srv.Monitor().JobRuns(context.Background(), monitor.JobMaintenance, registry.Page{})
+	if err != nil || len(runs.Items) != 1 || runs.Items[0].Outcome != monitor.OutcomeRunning {
+		t.Fatalf("runs before the job ends: %+v %v", runs.Items, err)
+	}
+	close(jobRelease)
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	// Serve returned after the job was recorded as finished: no run is left
+	// open for the store's closing to cut.
+	var open int64
+	if err := e.store.Read(context.Background()).Model(&monitor.JobRun{}).Where("outcome = ?", monitor.OutcomeRunning).Count(&open).Error; err != nil {
+		t.Fatal(err)
+	}
+	runs, err = e.srv.Monitor().JobRuns(context.Background(), monitor.JobMaintenance, registry.Page{})
+	if err != nil || open != 0 || len(runs.Items) != 1 || runs.Items[0].Outcome != monitor.OutcomeOK || runs.Items[0].FinishedAt == nil {
+		t.Fatalf("after shutdown: %d runs open, maintenance runs %+v %v", open, runs.Items, err)
+	}
+	// And no new connection is taken.
+	if resp, err := http.Get(base + "/healthz"); err == nil { //nolint:gosec // G107: the test server's own URL
+		_ = resp.Body.Close()
+		t.Fatalf("a request after shutdown was answered: %d", resp.StatusCode)
 	}
 }

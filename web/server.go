@@ -98,32 +98,55 @@ func (s *Server) Handler() http.Handler { return s.echo }
 // Echo exposes the router, for tests that list the routes.
 func (s *Server) Echo() *echo.Echo { return s.echo }
 
-// Run serves until ctx ends, then shuts down gracefully.
+// How long shutdown waits: for the requests in flight, then for the jobs
+// running. Past these, what is left is cut short.
+const (
+	shutdownRequests = 15 * time.Second
+	shutdownJobs     = 30 * time.Second
+)
+
+// Run listens on addr and serves until ctx ends; see Serve.
 func (s *Server) Run(ctx context.Context, addr string) error {
-	srv := &http.Server{Addr: addr, Handler: s.echo, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
-		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends, then shuts down in order: it stops
+// accepting connections and lets the requests in flight finish, lets the
+// imports being applied finish their transaction, then stops the
+// scheduler and waits for the jobs running. When it returns, nothing uses
+// the store any more: the caller closes it.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	s.log.Info("listening", slog.String("addr", ln.Addr().String()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var errs []error
 	select {
 	case err := <-errc:
-		return err
+		errs = append(errs, err) // the listener failed: stop the rest all the same
 	case <-ctx.Done():
+		s.log.Info("shutting down: finishing the requests in flight")
+		shut, cancel := context.WithTimeout(context.Background(), shutdownRequests)
+		defer cancel()
+		if err := srv.Shutdown(shut); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+			_ = srv.Close()
+		}
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
 	}
-	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shut); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	// An import being applied finishes its transaction before the store
-	// closes.
 	s.imports.wait()
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	stop, cancel := context.WithTimeout(context.Background(), shutdownJobs)
+	defer cancel()
+	if err := s.jobs.Stop(stop); err != nil {
+		s.log.Warn("jobs still running at shutdown were cancelled", slog.Any("error", err))
 	}
-	return nil
+	s.log.Info("stopped")
+	return errors.Join(errs...)
 }

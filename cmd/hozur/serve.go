@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -79,16 +77,11 @@ generated password that is printed once.`,
 				return err
 			}
 			log.Info("hozur starting", slog.String("version", version), slog.String("url", cfg.PublicURL()), slog.String("data", cfg.DataDir))
-			jobs := srv.Scheduler()
-			jobs.Start(ctx)
-			runErr := srv.Run(ctx, cfg.Addr)
-			// Let the jobs that are running finish, for up to 30 seconds.
-			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			if err := jobs.Stop(stop); err != nil {
-				log.Warn("jobs still running at shutdown were cancelled", slog.Any("error", err))
-			}
-			return runErr
+			srv.Scheduler().Start(ctx)
+			// On SIGINT or SIGTERM, Run lets the requests in flight, the
+			// imports and the running jobs finish; the store closes after
+			// (deferred above).
+			return srv.Run(ctx, cfg.Addr)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
