@@ -108,6 +108,17 @@ type Security struct {
 	MasterKeyFile string `yaml:"master_key_file" env:"HOZUR_MASTER_KEY_PATH"`
 	// MasterKey comes only from HOZUR_MASTER_KEY or HOZUR_MASTER_KEY_FILE, never from YAML; it wins over MasterKeyFile.
 	MasterKey string `yaml:"-" env:"HOZUR_MASTER_KEY"`
+	// TOTP turns on the second factor at sign-in (authenticator app codes): any user may enrol, admins must.
+	TOTP bool `yaml:"totp" env:"HOZUR_SECURITY_TOTP"`
+	// TOTPIssuer is the name authenticator apps show beside the user's name.
+	TOTPIssuer string `yaml:"totp_issuer" env:"HOZUR_SECURITY_TOTP_ISSUER"`
+}
+
+// validIssuer: the issuer is half of the label authenticator apps show,
+// "issuer:user", so a colon would split it in the wrong place.
+func (s Security) validIssuer() bool {
+	issuer := strings.TrimSpace(s.TOTPIssuer)
+	return issuer != "" && !strings.Contains(issuer, ":") && len([]rune(issuer)) <= 64
 }
 
 // Exemptions sets the limits of the exemption workflow.
@@ -223,6 +234,7 @@ func Default() Config {
 			TrustedProxies:   []string{},
 			LoginMaxAttempts: 5,
 			LoginWindow:      15 * time.Minute,
+			TOTPIssuer:       "Hozur",
 		},
 		Exemptions: Exemptions{MaxMonths: 12, ClosureDays: 30},
 		Monitor: Monitor{ExpiringDays: 30, ReviewSLADays: 14, InfoDays: 14, UnverifiedDays: 30,

@@ -109,7 +109,10 @@ func TestFileOverridesDefaults(t *testing.T) {
 		}},
 		{"log", "log:\n  level: debug\n  format: json\n", func(c *Config) { c.Log = Log{Level: "debug", Format: "json"} }},
 		{"security", "security:\n  trusted_proxies: [10.0.0.0/8, '::1/128']\n  login_max_attempts: 3\n  login_window: 1h\n", func(c *Config) {
-			c.Security = Security{TrustedProxies: []string{"10.0.0.0/8", "::1/128"}, LoginMaxAttempts: 3, LoginWindow: time.Hour}
+			c.Security = Security{TrustedProxies: []string{"10.0.0.0/8", "::1/128"}, LoginMaxAttempts: 3, LoginWindow: time.Hour, TOTPIssuer: "Hozur"}
+		}},
+		{"second factor", "security:\n  totp: true\n  totp_issuer: دفتر نظارت\n", func(c *Config) {
+			c.Security.TOTP, c.Security.TOTPIssuer = true, "دفتر نظارت"
 		}},
 	}
 	for _, tt := range tests {
@@ -183,6 +186,8 @@ func TestEveryEnvVariable(t *testing.T) {
 		{"HOZUR_TRUSTED_PROXIES=10.1.0.0/16", func(c *Config) { c.Security.TrustedProxies = []string{"10.1.0.0/16"} }},
 		{"HOZUR_LOGIN_MAX_ATTEMPTS=10", func(c *Config) { c.Security.LoginMaxAttempts = 10 }},
 		{"HOZUR_LOGIN_WINDOW=2h", func(c *Config) { c.Security.LoginWindow = 2 * time.Hour }},
+		{"HOZUR_SECURITY_TOTP=true", func(c *Config) { c.Security.TOTP = true }},
+		{"HOZUR_SECURITY_TOTP_ISSUER=Hozur Staging", func(c *Config) { c.Security.TOTPIssuer = "Hozur Staging" }},
 		{"HOZUR_ADMIN_PASSWORD=correct horse", func(c *Config) { c.AdminPassword = "correct horse" }},
 	}
 	for _, tt := range tests {
@@ -285,6 +290,7 @@ func TestEnvParseErrorsNameVariable(t *testing.T) {
 		{"HOZUR_DATABASE_MAX_READERS=lots", "HOZUR_DATABASE_MAX_READERS"},
 		{"HOZUR_LOGIN_MAX_ATTEMPTS=5.5", "HOZUR_LOGIN_MAX_ATTEMPTS"},
 		{"HOZUR_LOGIN_WINDOW=15", "HOZUR_LOGIN_WINDOW"},
+		{"HOZUR_SECURITY_TOTP=maybe", "HOZUR_SECURITY_TOTP"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {

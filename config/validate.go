@@ -104,6 +104,9 @@ func (c *Config) Validate() error {
 		bad("security.login_max_attempts", "must be at least 1, got %d", c.Security.LoginMaxAttempts)
 	}
 	positive("security.login_window", c.Security.LoginWindow)
+	if !c.Security.validIssuer() {
+		bad("security.totp_issuer", "must be a name of 1 to 64 characters without a colon, got %q", c.Security.TOTPIssuer)
+	}
 	if c.Exemptions.MaxMonths < 1 || c.Exemptions.MaxMonths > 60 {
 		bad("exemptions.max_months", "must be from 1 to 60, got %d", c.Exemptions.MaxMonths)
 	}

@@ -37,6 +37,8 @@ func TestValidateNamesBadKey(t *testing.T) {
 		{"proxy bare ip", func(c *Config) { c.Security.TrustedProxies = []string{"10.0.0.1"} }, "/32"},
 		{"zero attempts", func(c *Config) { c.Security.LoginMaxAttempts = 0 }, "security.login_max_attempts"},
 		{"zero window", func(c *Config) { c.Security.LoginWindow = 0 }, "security.login_window"},
+		{"empty issuer", func(c *Config) { c.Security.TOTP, c.Security.TOTPIssuer = true, " " }, "security.totp_issuer"},
+		{"issuer with a colon", func(c *Config) { c.Security.TOTPIssuer = "Hozur:Tehran" }, "security.totp_issuer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

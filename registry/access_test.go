@@ -322,6 +322,8 @@ func TestDeclaredEncryptionHolds(t *testing.T) {
 	must[*ErasureView](t)(s.RequestErasure(ctxb(), f.official, ErasureInput{Scope: ErasureContact, Details: "لطفاً پاک شود"}))
 	must[*AccountView](t)(s.CreateAccount(ctxb(), f.official, AccountInput{URL: "t.me/melika_private", Capacity: CapacityPersonal}))
 	must[*ImportUpload](t)(s.SaveImport(ctxb(), f.admin, ExchangeOfficials, "o.csv", "auto", []byte("name,email\nx,x@example.ir\n"), &ImportResult{Rows: 1}))
+	secret := must[string](t)(s.BeginTOTP(ctxb(), f.official))
+	must[[]string](t)(s.ConfirmTOTP(ctxb(), f.official, code(t, secret, s.Now())))
 	// Accounts' fields are declared for personal accounts only:
 	// institutional and office accounts are public and in the clear.
 	scope := func(q *gorm.DB, table string) *gorm.DB {

@@ -30,7 +30,7 @@ var models = []any{
 	registry.APIToken{}, registry.AuditEvent{}, registry.Justification{}, registry.JustificationNote{}, registry.Exemption{},
 	registry.GroupExemption{}, registry.Directive{}, registry.DirectiveAmendment{}, registry.Notification{}, registry.Handover{},
 	registry.ImportUpload{}, registry.LoginFailure{}, registry.ErasureRequest{}, registry.DataKey{}, registry.Assessment{},
-	registry.AssessmentProvision{}, registry.Attachment{},
+	registry.AssessmentProvision{}, registry.Attachment{}, registry.UserFactor{}, registry.RecoveryCode{}, registry.SignInChallenge{},
 	monitor.Flag{}, monitor.Scan{}, monitor.JobRun{}, monitor.Delivery{}, monitor.Report{},
 }
 

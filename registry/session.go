@@ -18,6 +18,10 @@ type LoginPolicy struct {
 	Window      time.Duration // how far back failures count
 	IdleTimeout time.Duration
 	Lifetime    time.Duration // absolute
+	// SecondFactor (security.totp): users who enrolled a second factor
+	// give a code after their password, and administrators may not
+	// turn theirs off.
+	SecondFactor bool
 }
 
 // ipAttemptFactor: one address may fail for several accounts (an office
@@ -31,13 +35,72 @@ func hashSecret(s string) string {
 
 // Login checks a username and password and opens a session. It returns the
 // session's cookie value, which is shown once and stored only as a hash.
+//
+// With pol.SecondFactor, a user who enrolled a second factor gets no
+// session yet: Login returns ErrSecondFactor with the token of a sign-in
+// waiting for a code (see LoginCode) as its first result.
 func (s *Store) Login(ctx context.Context, pol LoginPolicy, username, password, ip string) (string, *Session, *User, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	now := s.Now()
+	attempt, err := s.bookAttempt(ctx, pol, username, ip, now)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	u, err := s.UserByUsername(ctx, username)
+	ok := false
+	switch {
+	case errors.Is(err, ErrNotFound):
+		_, _ = CheckPassword(dummyHash, password)
+	case err != nil:
+		return "", nil, nil, err
+	default:
+		ok, _ = CheckPassword(u.PasswordHash, password)
+		ok = ok && u.Active
+	}
+	if !ok {
+		return "", nil, nil, ErrUnauthenticated
+	}
+	if pol.SecondFactor {
+		has, err := s.HasFactor(ctx, u.ID)
+		if err != nil {
+			return "", nil, nil, fmt.Errorf("login: %w", err)
+		}
+		if has {
+			// The password was right: its booking goes, while failed
+			// codes will count against the same limit.
+			var raw string
+			err := s.Tx(ctx, func(ctx context.Context) error {
+				if err := s.db(ctx).Delete(&loginFailure{}, attempt).Error; err != nil {
+					return err
+				}
+				raw, err = s.beginChallenge(ctx, u.ID, now)
+				return err
+			})
+			if err != nil {
+				return "", nil, nil, fmt.Errorf("login: %w", err)
+			}
+			return raw, nil, u, ErrSecondFactor
+		}
+	}
+	var raw string
+	var sess *Session
+	err = s.Tx(ctx, func(ctx context.Context) error {
+		raw, sess, err = s.openSession(ctx, pol, u, ip, now, nil)
+		return err
+	})
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("login: %w", err)
+	}
+	return raw, sess, u, nil
+}
+
+// bookAttempt counts the recent failures of an account and an address and
+// books this attempt as one more, in one write transaction, before the
+// password or code is checked: parallel attempts queue on the writer and
+// each sees the ones before it. A success takes its booking back. It
+// returns the booking's id, or ErrRateLimited.
+func (s *Store) bookAttempt(ctx context.Context, pol LoginPolicy, username, ip string, now time.Time) (int64, error) {
 	since := now.Add(-pol.Window)
-	// Count and book the attempt in one write transaction, before the
-	// password is checked: parallel attempts queue on the writer and each
-	// sees the ones before it. A success takes its booking back.
 	var attempt loginFailure
 	limited := false
 	err := s.Tx(ctx, func(ctx context.Context) error {
@@ -60,43 +123,33 @@ func (s *Store) Login(ctx context.Context, pol LoginPolicy, username, password, 
 		return s.db(ctx).Where("at < ?", now.Add(-24*time.Hour)).Delete(&loginFailure{}).Error
 	})
 	if err != nil {
-		return "", nil, nil, fmt.Errorf("login: %w", err)
+		return 0, fmt.Errorf("login: %w", err)
 	}
 	if limited {
-		return "", nil, nil, ErrRateLimited
+		return 0, ErrRateLimited
 	}
-	u, err := s.UserByUsername(ctx, username)
-	ok := false
-	switch {
-	case errors.Is(err, ErrNotFound):
-		_, _ = CheckPassword(dummyHash, password)
-	case err != nil:
-		return "", nil, nil, err
-	default:
-		ok, _ = CheckPassword(u.PasswordHash, password)
-		ok = ok && u.Active
-	}
-	if !ok {
-		return "", nil, nil, ErrUnauthenticated
-	}
+	return attempt.ID, nil
+}
+
+// openSession opens a session for a user who proved who they are, inside
+// the caller's write: the account's failures are forgiven and the sign-in
+// is audited, with change (e.g. how the second factor was given).
+func (s *Store) openSession(ctx context.Context, pol LoginPolicy, u *User, ip string, now time.Time, change any) (string, *Session, error) {
 	raw := RandomToken(32)
 	sess := &Session{ID: hashSecret(raw), UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(pol.Lifetime)}
-	err = s.Tx(ctx, func(ctx context.Context) error {
-		if err := s.db(ctx).Create(sess).Error; err != nil {
-			return err
-		}
-		if err := s.db(ctx).Where("username = ?", username).Delete(&loginFailure{}).Error; err != nil {
-			return err
-		}
-		if err := s.db(ctx).Model(&User{}).Where("id = ?", u.ID).Update("last_login_at", now).Error; err != nil {
-			return err
-		}
-		return s.record(ctx, Actor{UserID: u.ID, Username: u.Username, IP: ip}, "login", "user", u.ID, nil)
-	})
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("login: %w", err)
+	if err := s.db(ctx).Create(sess).Error; err != nil {
+		return "", nil, err
 	}
-	return raw, sess, u, nil
+	if err := s.db(ctx).Where("username = ?", u.Username).Delete(&loginFailure{}).Error; err != nil {
+		return "", nil, err
+	}
+	if err := s.db(ctx).Model(&User{}).Where("id = ?", u.ID).Update("last_login_at", now).Error; err != nil {
+		return "", nil, err
+	}
+	if err := s.record(ctx, Actor{UserID: u.ID, Username: u.Username, IP: ip}, "login", "user", u.ID, change); err != nil {
+		return "", nil, err
+	}
+	return raw, sess, nil
 }
 
 type loginFailure struct {
@@ -151,11 +204,18 @@ func (s *Store) Logout(ctx context.Context, raw string) error {
 	return s.db(ctx).Where("id = ?", hashSecret(raw)).Delete(&Session{}).Error
 }
 
-// PurgeSessions deletes expired sessions.
+// PurgeSessions deletes expired sessions, and sign-ins that waited for a
+// code in vain.
 func (s *Store) PurgeSessions(ctx context.Context, pol LoginPolicy) (int64, error) {
 	now := s.Now()
 	res := s.db(ctx).Where("expires_at < ? OR last_seen_at < ?", now, now.Add(-pol.IdleTimeout)).Delete(&Session{})
-	return res.RowsAffected, res.Error
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	if err := s.db(ctx).Where("expires_at < ?", now).Delete(&SignInChallenge{}).Error; err != nil {
+		return res.RowsAffected, err
+	}
+	return res.RowsAffected, nil
 }
 
 // tokenPrefix marks Hozur's API tokens so that secret scanners and people
