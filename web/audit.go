@@ -51,7 +51,8 @@ var auditEntities = []string{"account", "official", "agency", "platform", "user"
 	"group_exemption", "directive", "erasure", "registry"}
 
 // auditActions are the actions recorded, for the filter.
-var auditActions = []string{"create", "update", "delete", "login", "transition", "revoke", "amend", "leave_office", "request", "erase", "hold", "demo"}
+var auditActions = []string{"create", "update", "delete", "login", "transition", "revoke", "amend", "leave_office", "request", "erase", "hold", "demo",
+	"totp_enrol", "totp_disable", "totp_reset", "totp_recovery_used"}
 
 // recordPaths are the pages of records, by entity.
 var recordPaths = map[string]string{"account": "/accounts/", "official": "/officials/", "agency": "/agencies/", "platform": "/platforms/",

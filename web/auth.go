@@ -44,8 +44,15 @@ func (s *Server) login(c echo.Context) error {
 		p.ErrorOrder = []string{"username", "password"}
 		return s.render(c, http.StatusUnprocessableEntity, "login", p)
 	}
-	raw, _, u, err := s.store.Login(c.Request().Context(), s.policy, username, password, c.RealIP())
+	raw, _, u, err := s.store.Login(c.Request().Context(), s.signInPolicy(), username, password, c.RealIP())
 	switch {
+	case errors.Is(err, registry.ErrSecondFactor):
+		// The password was right; the code comes next, on its own page.
+		s.setCookie(c, pendingCookie, raw, int(registry.ChallengeLifetime.Seconds()))
+		if u.Locale != "" {
+			s.setCookie(c, langCookie, u.Locale, 365*24*3600)
+		}
+		return c.Redirect(http.StatusSeeOther, "/login/code?next="+urlQueryEscape(next))
 	case errors.Is(err, registry.ErrRateLimited):
 		p.Errors["_form"] = p.L.T("login.rate_limited")
 		p.ErrorOrder = []string{"_form"}

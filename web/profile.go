@@ -19,6 +19,8 @@ type profileData struct {
 	// NewToken is the token just made. Only its hash is stored, so this
 	// page is the one time it can be shown.
 	NewToken string
+	// TOTP is the second factor's state, nil while security.totp is off.
+	TOTP *registry.FactorStatus
 }
 
 func (s *Server) renderProfile(c echo.Context, p *Page, name, newToken string, status int) error {
@@ -34,8 +36,16 @@ func (s *Server) renderProfile(c echo.Context, p *Page, name, newToken string, s
 	if err != nil {
 		return err
 	}
-	p.Data = profileData{User: u, AgencyLabel: rows[0].AgencyLabel, OfficialLabel: rows[0].OfficialLabel, Tokens: tokens,
+	d := profileData{User: u, AgencyLabel: rows[0].AgencyLabel, OfficialLabel: rows[0].OfficialLabel, Tokens: tokens,
 		TokenName: newField(p, "name", "profile.token_name", "text", name), NewToken: newToken}
+	if s.cfg.Security.TOTP {
+		st, err := s.store.FactorStatus(c.Request().Context(), u.ID)
+		if err != nil {
+			return err
+		}
+		d.TOTP = &st
+	}
+	p.Data = d
 	return s.render(c, status, "profile", p)
 }
 

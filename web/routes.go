@@ -117,11 +117,13 @@ func (s *Server) routes() {
 	ui := e.Group("", s.loadSession, middleware.CSRFWithConfig(csrf))
 	ui.GET("/login", s.loginForm)
 	ui.POST("/login", s.login)
+	ui.GET("/login/code", s.codeForm, s.requireTOTP)
+	ui.POST("/login/code", s.codeSubmit, s.requireTOTP)
 	ui.POST("/lang", s.switchLang)
 	ui.GET("/verify", s.verifyPage, pubPage)
 	ui.GET("/privacy", s.privacyPage)
 
-	in := ui.Group("", s.requireUser)
+	in := ui.Group("", s.requireUser, s.requireSecondFactor)
 	in.POST("/logout", s.logout)
 	in.GET("/", s.dashboard)
 
@@ -239,6 +241,11 @@ func (s *Server) routes() {
 	in.GET("/profile", s.profile)
 	in.POST("/profile/tokens", s.tokenCreate)
 	in.POST("/profile/tokens/:id/delete", s.tokenDelete)
+	// The second factor at sign-in, while security.totp is on.
+	in.GET("/profile/totp", s.totpPage, s.requireTOTP)
+	in.POST("/profile/totp/confirm", s.totpConfirm, s.requireTOTP)
+	in.POST("/profile/totp/disable", s.totpDisable, s.requireTOTP)
+	in.POST("/users/:id/totp/reset", s.userTOTPReset, s.requireTOTP)
 
 	// Access on request: an official's own data.
 	in.GET("/my-data", s.myDataPage)

@@ -59,6 +59,13 @@ func (s *Server) userRows(c echo.Context, p *Page, list []registry.User) ([]user
 	return out, nil
 }
 
+// userPage is a user's page: the user, and for an administrator while
+// security.totp is on, their second factor.
+type userPage struct {
+	userRow
+	TOTP *registry.FactorStatus
+}
+
 func roleValues() []string {
 	out := make([]string, len(registry.Roles))
 	for i, r := range registry.Roles {
@@ -104,7 +111,15 @@ func (s *Server) userShow(c echo.Context) error {
 		return err
 	}
 	p.Title = u.Username
-	p.Data = rows[0]
+	d := userPage{userRow: rows[0]}
+	if s.cfg.Security.TOTP && p.Can("update", "user") {
+		st, err := s.store.FactorStatus(c.Request().Context(), u.ID)
+		if err != nil {
+			return err
+		}
+		d.TOTP = &st
+	}
+	p.Data = d
 	return s.render(c, http.StatusOK, "user", p)
 }
 

@@ -17,8 +17,8 @@ import (
 )
 
 func (a *app) userCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Manage users: add, passwd, list"}
-	cmd.AddCommand(a.userAddCmd(), a.userPasswdCmd(), a.userListCmd())
+	cmd := &cobra.Command{Use: "user", Short: "Manage users: add, passwd, list, reset-totp"}
+	cmd.AddCommand(a.userAddCmd(), a.userPasswdCmd(), a.userListCmd(), a.userResetTOTPCmd())
 	return cmd
 }
 
@@ -146,6 +146,34 @@ func (a *app) userPasswdCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
 	_ = cmd.MarkFlagRequired("username")
 	return cmd
+}
+
+// userResetTOTPCmd removes a user's second factor: the way back in for an
+// administrator who lost their phone and their recovery codes, when no
+// other administrator can reset it from the user's page.
+func (a *app) userResetTOTPCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "reset-totp USERNAME",
+		Short:   "Remove a user's two-factor sign-in (audited); an administrator enrols again at their next sign-in",
+		Example: "  hozur user reset-totp --data ./data admin",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, st, err := a.open(cmd)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = st.Close() }()
+			u, err := st.UserByUsername(cmd.Context(), args[0])
+			if err != nil {
+				return fmt.Errorf("user %q: %w", args[0], err)
+			}
+			if err := st.ResetTOTP(cmd.Context(), registry.System, u.ID); err != nil {
+				return describe(err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "two-factor sign-in of %s removed; their next sign-in takes the password alone\n", u.Username)
+			return nil
+		},
+	}
 }
 
 func (a *app) userListCmd() *cobra.Command {
