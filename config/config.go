@@ -64,6 +64,8 @@ type Config struct {
 	Privacy Privacy `yaml:"privacy"`
 	// Metrics configures the Prometheus endpoint /metrics.
 	Metrics Metrics `yaml:"metrics"`
+	// TLS serves HTTPS from certificate files.
+	TLS TLS `yaml:"tls"`
 	// AdminPassword comes only from HOZUR_ADMIN_PASSWORD or HOZUR_ADMIN_PASSWORD_FILE, never from YAML.
 	AdminPassword string `yaml:"-" env:"HOZUR_ADMIN_PASSWORD"`
 }
@@ -212,6 +214,17 @@ type Metrics struct {
 	// Token, when set, is required as "Authorization: Bearer <token>"; empty serves loopback clients only. From HOZUR_METRICS_TOKEN or HOZUR_METRICS_TOKEN_FILE, never from YAML.
 	Token string `yaml:"-" env:"HOZUR_METRICS_TOKEN"`
 }
+
+// TLS serves HTTPS from a certificate and its private key, both PEM files; both or neither.
+type TLS struct {
+	// CertFile is the certificate chain, leaf first.
+	CertFile string `yaml:"cert_file" env:"HOZUR_TLS_CERT_FILE"`
+	// KeyFile is the certificate's private key.
+	KeyFile string `yaml:"key_file" env:"HOZUR_TLS_KEY_FILE"`
+}
+
+// Enabled reports whether HTTPS is served.
+func (t TLS) Enabled() bool { return t.CertFile != "" && t.KeyFile != "" }
 
 // Default returns the built-in configuration, which is valid on its own.
 func Default() Config {
@@ -443,17 +456,21 @@ func (c Config) SQLitePath() string {
 }
 
 // PublicURL returns BaseURL without a trailing slash, or, when it is empty,
-// an http URL derived from Addr (an unspecified host becomes localhost).
+// an http URL (https under TLS) derived from Addr (an unspecified host becomes localhost).
 func (c Config) PublicURL() string {
 	if c.BaseURL != "" {
 		return strings.TrimRight(c.BaseURL, "/")
 	}
+	scheme := "http://"
+	if c.TLS.Enabled() {
+		scheme = "https://"
+	}
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil {
-		return "http://" + c.Addr
+		return scheme + c.Addr
 	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return scheme + net.JoinHostPort(host, port)
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"time"
 )
@@ -182,6 +183,18 @@ func (c *Config) Validate() error {
 	}
 	if t := c.Metrics.Token; t != "" && len(t) < 16 {
 		bad("metrics.token", "must be at least 16 characters (HOZUR_METRICS_TOKEN), got %d", len(t))
+	}
+	switch {
+	case c.TLS.CertFile != "" && c.TLS.KeyFile == "":
+		bad("tls.key_file", "is required when tls.cert_file is set (HOZUR_TLS_KEY_FILE)")
+	case c.TLS.KeyFile != "" && c.TLS.CertFile == "":
+		bad("tls.cert_file", "is required when tls.key_file is set (HOZUR_TLS_CERT_FILE)")
+	case c.TLS.Enabled():
+		for _, f := range []struct{ key, path string }{{"tls.cert_file", c.TLS.CertFile}, {"tls.key_file", c.TLS.KeyFile}} {
+			if _, err := os.Stat(f.path); err != nil {
+				bad(f.key, "cannot read %q: %v", f.path, errors.Unwrap(err))
+			}
+		}
 	}
 
 	return errors.Join(errs...)

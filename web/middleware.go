@@ -117,14 +117,19 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // securityHeaders keeps pages from being framed or sniffed, and allows only
-// our own scripts and styles.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// our own scripts and styles. HSTS is sent when the site is served over
+// TLS, here or by a proxy in front (an https base_url).
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	httpsBase := strings.HasPrefix(s.cfg.BaseURL, "https://")
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		if httpsBase || c.IsTLS() {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
 		return next(c)
 	}
 }

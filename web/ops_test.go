@@ -4,12 +4,24 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +30,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"hozur/config"
 	"hozur/monitor"
 	"hozur/registry"
 )
@@ -280,5 +293,149 @@ func TestGracefulShutdown(t *testing.T) {
 	if resp, err := http.Get(base + "/healthz"); err == nil { //nolint:gosec // G107: the test server's own URL
 		_ = resp.Body.Close()
 		t.Fatalf("a request after shutdown was answered: %d", resp.StatusCode)
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key as PEM files
+// and returns them with a pool that trusts the certificate.
+func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "hozur test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+const hsts = "max-age=31536000; includeSubDomains"
+
+// cookieSecure reports whether the response sets the cookie, and Secure.
+func cookieSecure(resp *http.Response, name string) (set, secure bool) {
+	for _, c := range resp.Cookies() {
+		if c.Name == name {
+			return true, c.Secure
+		}
+	}
+	return false, false
+}
+
+func TestTLS(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t)
+	e := newOpsEnv(t, func(c *config.Config) { c.TLS.CertFile, c.TLS.KeyFile = certFile, keyFile }, nil)
+	e.fixture()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- e.srv.Serve(ctx, ln) }()
+	base := "https://" + ln.Addr().String()
+
+	// A browser over TLS: the pages and the API carry HSTS, the cookies
+	// are Secure.
+	tlsEnv := &testEnv{t: t, srv: e.srv, store: e.store, ts: &httptest.Server{URL: base}}
+	b := tlsEnv.browser()
+	b.client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	for _, path := range []string{"/login", "/api/v1/me", "/healthz"} {
+		resp, err := b.client.Get(base + path)
+		if err != nil {
+			t.Fatalf("GET %s over TLS: %v", path, err)
+		}
+		_ = resp.Body.Close()
+		if resp.TLS == nil || resp.TLS.Version < tls.VersionTLS12 {
+			t.Errorf("GET %s: not over TLS 1.2+: %+v", path, resp.TLS)
+		}
+		if got := resp.Header.Get("Strict-Transport-Security"); got != hsts {
+			t.Errorf("GET %s over TLS: Strict-Transport-Security %q, want %q", path, got, hsts)
+		}
+		if set, secure := cookieSecure(resp, "hozur_csrf"); path == "/login" && (!set || !secure) {
+			t.Errorf("CSRF cookie over TLS: set %v, Secure %v", set, secure)
+		}
+	}
+	b.get("/login")
+	resp, err := b.client.Post(base+"/login", "application/x-www-form-urlencoded",
+		strings.NewReader(url.Values{"_csrf": {b.csrf}, "username": {"reviewer"}, "password": {testPassword}}.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if set, secure := cookieSecure(resp, sessionCookie); resp.StatusCode != http.StatusSeeOther || !set || !secure {
+		t.Errorf("sign-in over TLS: %d, session cookie set %v, Secure %v", resp.StatusCode, set, secure)
+	}
+	// Older protocols are refused.
+	old := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS11}}} //nolint:gosec // G402: the test checks TLS 1.1 is refused
+	if resp, err := old.Get(base + "/healthz"); err == nil {
+		_ = resp.Body.Close()
+		t.Error("a TLS 1.1 client was served")
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+
+	// Plain HTTP: no HSTS, cookies not Secure; behind a TLS proxy (an
+	// https base_url): HSTS, and Secure cookies.
+	for _, c := range []struct {
+		name, baseURL string
+		want          bool
+	}{{"plain", "", false}, {"behind a TLS proxy", "https://hozur.example.ir", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			pe := newOpsEnv(t, func(cfg *config.Config) { cfg.BaseURL = c.baseURL }, nil)
+			resp, _ := do(t, http.MethodGet, pe.ts.URL+"/login")
+			if got := resp.Header.Get("Strict-Transport-Security"); (got == hsts) != c.want || (got != "" && got != hsts) {
+				t.Errorf("Strict-Transport-Security %q, want it sent: %v", got, c.want)
+			}
+			if set, secure := cookieSecure(resp, "hozur_csrf"); !set || secure != c.want {
+				t.Errorf("CSRF cookie set %v, Secure %v; want Secure %v", set, secure, c.want)
+			}
+		})
+	}
+}
+
+func TestTLSBadCertificate(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.pem")
+	if err := os.WriteFile(bad, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newOpsEnv(t, func(c *config.Config) { c.TLS.CertFile, c.TLS.KeyFile = bad, bad }, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.srv.Serve(context.Background(), ln)
+	if err == nil || !strings.Contains(err.Error(), "tls.cert_file") {
+		t.Fatalf("Serve with a bad certificate: %v, want an error naming tls.cert_file", err)
+	}
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		_ = c.Close()
+		t.Error("the listener is still open")
 	}
 }

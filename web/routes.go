@@ -14,7 +14,7 @@ func (s *Server) routes() {
 	// Before routing, so that every answer, a redirect or a 404 too, has
 	// its id, its log line and its count.
 	e.Pre(requestID(), s.observe, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.Recover(), securityHeaders, bodyLimit("8M", importBodyLimit, "/import", "/api/v1/imports",
+	e.Use(middleware.Recover(), s.securityHeaders, bodyLimit("8M", importBodyLimit, "/import", "/api/v1/imports",
 		"/platforms/:id/assessments", "/api/v1/platforms/:id/assessments"))
 
 	e.GET("/healthz", s.healthz)
@@ -112,7 +112,8 @@ func (s *Server) routes() {
 	csrf := middleware.CSRFConfig{ //nolint:gosec // G101: names a cookie, holds no credential
 		TokenLookup: "form:_csrf,header:X-CSRF-Token", CookieName: "hozur_csrf", CookiePath: "/",
 		CookieHTTPOnly: true, CookieSameSite: http.SameSiteStrictMode, CookieMaxAge: 12 * 3600,
-		CookieSecure: s.cfg.Session.SecureCookie == "always" || (s.cfg.Session.SecureCookie == "auto" && strings.HasPrefix(s.cfg.BaseURL, "https://")),
+		CookieSecure: s.cfg.Session.SecureCookie == "always" ||
+			(s.cfg.Session.SecureCookie == "auto" && (s.cfg.TLS.Enabled() || strings.HasPrefix(s.cfg.BaseURL, "https://"))),
 	}
 	ui := e.Group("", s.loadSession, middleware.CSRFWithConfig(csrf))
 	ui.GET("/login", s.loginForm)

@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -118,13 +119,55 @@ func (s *Server) Run(ctx context.Context, addr string) error {
 // accepting connections and lets the requests in flight finish, lets the
 // imports being applied finish their transaction, then stops the
 // scheduler and waits for the jobs running. When it returns, nothing uses
-// the store any more: the caller closes it.
+// the store any more: the caller closes it. With tls.cert_file and
+// tls.key_file it serves HTTPS, TLS 1.2 at least.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	var errs []error
+	if srv, err := s.httpServer(); err != nil {
+		_ = ln.Close()
+		errs = append(errs, err)
+	} else {
+		errs = s.serveUntil(ctx, srv, ln)
+	}
+	s.imports.wait()
+	stop, cancel := context.WithTimeout(context.Background(), shutdownJobs)
+	defer cancel()
+	if err := s.jobs.Stop(stop); err != nil {
+		s.log.Warn("jobs still running at shutdown were cancelled", slog.Any("error", err))
+	}
+	s.log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+func (s *Server) httpServer() (*http.Server, error) {
 	srv := &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
-	s.log.Info("listening", slog.String("addr", ln.Addr().String()))
+	if t := s.cfg.TLS; t.Enabled() {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.cert_file, tls.key_file: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+	return srv, nil
+}
+
+// serveUntil serves until ctx ends, then stops accepting and waits for
+// the requests in flight.
+func (s *Server) serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) []error {
+	scheme := "http"
+	if srv.TLSConfig != nil {
+		scheme = "https"
+	}
+	s.log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("scheme", scheme))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate is in TLSConfig
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	var errs []error
 	select {
 	case err := <-errc:
@@ -141,12 +184,5 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			errs = append(errs, err)
 		}
 	}
-	s.imports.wait()
-	stop, cancel := context.WithTimeout(context.Background(), shutdownJobs)
-	defer cancel()
-	if err := s.jobs.Stop(stop); err != nil {
-		s.log.Warn("jobs still running at shutdown were cancelled", slog.Any("error", err))
-	}
-	s.log.Info("stopped")
-	return errors.Join(errs...)
+	return errs
 }
