@@ -295,6 +295,17 @@ func TestTOTPOptionalForOthers(t *testing.T) {
 	mustContain(t, body, msg(t, "fa", "totp.title"), `href="/profile/totp"`, msg(t, "fa", "totp.status_off"))
 	_, body = b.get("/profile/totp")
 	mustNotContain(t, body, `id="totp-required"`)
+	mustContain(t, body, `<html lang="fa" dir="rtl">`, msg(t, "fa", "totp.step_scan"))
+	// In English, left to right.
+	b.setLang("en")
+	_, body = b.get("/profile/totp")
+	mustContain(t, body, `<html lang="en" dir="ltr">`, msg(t, "en", "totp.step_scan"), msg(t, "en", "totp.confirm"))
+	status, _, body := b.post("/profile/totp/confirm", url.Values{"code": {"abc"}})
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("confirm with letters: %d", status)
+	}
+	mustContain(t, body, msg(t, "en", "totp.code_wrong"))
+	b.setLang("fa")
 	secret, _ := b.enrolThroughPages(clock)
 	_, body = b.get("/profile")
 	mustContain(t, body, msg(t, "fa", "totp.status_on"))
@@ -303,7 +314,7 @@ func TestTOTPOptionalForOthers(t *testing.T) {
 	b.signInWithCode("reviewer", secret, clock)
 	_, body = b.get("/profile/totp")
 	mustContain(t, body, `action="/profile/totp/disable"`, `name="_csrf"`)
-	status, _, body := b.post("/profile/totp/disable", url.Values{"code": {"12"}})
+	status, _, body = b.post("/profile/totp/disable", url.Values{"code": {"12"}})
 	if status != http.StatusUnprocessableEntity {
 		t.Errorf("disable with a wrong code: %d", status)
 	}
