@@ -112,7 +112,7 @@ func (m *Monitor) dashTrend(ctx context.Context, d *Dashboard) error {
 	}
 	var rs []row
 	q := m.store.Read(ctx).Table("reports").
-		Select("week_start, COALESCE(json_extract(data, '$.headline.in_scope'), 0) AS in_scope, COALESCE(json_extract(data, '$.headline.covered'), 0) AS covered").
+		Select(trendColumns(m.store)).
 		Where("week_start >= ? AND week_start < ?", first.UTC(), cur.UTC())
 	if d.Agency == nil {
 		q = q.Where("agency_id IS NULL")

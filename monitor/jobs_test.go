@@ -11,6 +11,7 @@ import (
 
 	"hozur/config"
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 var jobsTZ = func() *time.Location {
@@ -24,7 +25,8 @@ var jobsTZ = func() *time.Location {
 // jobsScheduler is a scheduler on a fresh database whose clock reads *now.
 func jobsScheduler(t *testing.T, now *time.Time) *Scheduler {
 	t.Helper()
-	st, err := registry.Open(registry.Options{Path: filepath.Join(t.TempDir(), "hozur.db")})
+	dbPath := filepath.Join(t.TempDir(), "hozur.db")
+	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ import (
 
 	"hozur/config"
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 // ---- a real SMTP server inside the test ----
@@ -361,7 +362,8 @@ func mailMust[T any](t *testing.T) func(T, error) T {
 func newMailEnv(t *testing.T) *mailEnv {
 	t.Helper()
 	e := &mailEnv{t: t, now: mailTehran(2026, 11, 1, 9, 0)}
-	s, err := registry.Open(registry.Options{Path: filepath.Join(t.TempDir(), "hozur.db"), Now: func() time.Time { return e.now }})
+	dbPath := filepath.Join(t.TempDir(), "hozur.db")
+	s, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath, Now: func() time.Time { return e.now }})
 	if err != nil {
 		t.Fatal(err)
 	}

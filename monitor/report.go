@@ -205,7 +205,10 @@ func (m *Monitor) Reports(ctx context.Context, a registry.Actor, f ReportFilter,
 		return res, registry.ErrForbidden
 	}
 	// The sort key puts the national report (agency 0) first in its week.
-	const key = "reports.week_start || printf('%020d', 999999999999 - COALESCE(reports.agency_id, 0))"
+	key := "reports.week_start || printf('%020d', 999999999999 - COALESCE(reports.agency_id, 0))"
+	if m.store.Postgres() {
+		key = "to_char(reports.week_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || lpad(CAST(999999999999 - COALESCE(reports.agency_id, 0) AS TEXT), 20, '0')"
+	}
 	const cols = "reports.id, reports.week_start, reports.week_end, reports.title, reports.agency_id, reports.sha256, reports.created_at, " +
 		"COALESCE(agencies.name, '') AS agency_name, COALESCE(agencies.name_en, '') AS agency_en, COALESCE(agencies.path, '') AS agency_path"
 	q := m.store.Read(ctx).Table("reports").Joins("LEFT JOIN agencies ON agencies.id = reports.agency_id")

@@ -195,7 +195,7 @@ func (b *reportBuilder) trend(ctx context.Context, d *ReportData) error {
 	}
 	var rs []row
 	q := b.m.store.Read(ctx).Table("reports").
-		Select("week_start, COALESCE(json_extract(data, '$.headline.in_scope'), 0) AS in_scope, COALESCE(json_extract(data, '$.headline.covered'), 0) AS covered").
+		Select(trendColumns(b.m.store)).
 		Where("week_start >= ? AND week_start < ?", first.UTC(), b.start)
 	if b.cut == nil {
 		q = q.Where("agency_id IS NULL")
@@ -219,4 +219,10 @@ func (b *reportBuilder) trend(ctx context.Context, d *ReportData) error {
 		d.Trend[i] = p
 	}
 	return nil
+}
+
+// trendColumns read a stored report's week and headline figures.
+func trendColumns(s *registry.Store) string {
+	return "week_start, COALESCE(" + s.JSONNumber("data", "headline.in_scope") + ", 0) AS in_scope, COALESCE(" +
+		s.JSONNumber("data", "headline.covered") + ", 0) AS covered"
 }

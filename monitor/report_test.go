@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 var repTZ = registry.DefaultRules().Location
@@ -140,7 +141,8 @@ func newRepWorld(t *testing.T) *repWorld {
 	w := &repWorld{t: t, now: repAt(2026, 10, 1, 9, 0), acc: map[string]*registry.AccountView{},
 		weekStart: repAt(2026, 11, 14, 0, 0), weekEnd: repAt(2026, 11, 21, 0, 0),
 		insideWeek: repAt(2026, 11, 17, 10, 0), afterWeek: repAt(2026, 11, 22, 9, 0)}
-	s, err := registry.Open(registry.Options{Path: filepath.Join(t.TempDir(), "hozur.db"), Now: func() time.Time { return w.now }})
+	dbPath := filepath.Join(t.TempDir(), "hozur.db")
+	s, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath, Now: func() time.Time { return w.now }})
 	if err != nil {
 		t.Fatal(err)
 	}

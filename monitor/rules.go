@@ -166,12 +166,12 @@ func (m *Monitor) ruleAccounts(ctx context.Context, db *gorm.DB, now time.Time, 
 	unverifiedBefore := now.AddDate(0, 0, -m.set.UnverifiedDays)
 	dayAgo := now.Add(-24 * time.Hour)
 	q := db.WithContext(ctx).Table("accounts").Select(`accounts.id, accounts.agency_id, accounts.official_id, accounts.capacity, accounts.status,
-accounts.source, accounts.verification, accounts.closure_deadline, accounts.created_at, COALESCE(officials.serving, 1) AS serving, officials.successor_id`).
+accounts.source, accounts.verification, accounts.closure_deadline, accounts.created_at, COALESCE(officials.serving, TRUE) AS serving, officials.successor_id`).
 		Joins("LEFT JOIN officials ON officials.id = accounts.official_id").
 		Where(`accounts.status <> ? AND (
  (accounts.closure_deadline IS NOT NULL AND accounts.closure_deadline <= ?)
  OR (accounts.source = ? AND accounts.verification = ? AND accounts.created_at < ?)
- OR (accounts.capacity = ? AND officials.serving = 0 AND officials.successor_id IS NULL))`,
+ OR (accounts.capacity = ? AND NOT officials.serving AND officials.successor_id IS NULL))`,
 			registry.StatusClosed, dayAgo, registry.SourceSelf, registry.VerificationUnverified, unverifiedBefore, registry.CapacityOffice)
 	q = inUniverse(q, u, "accounts.id")
 	rs, err := q.Rows()
@@ -384,7 +384,7 @@ func (m *Monitor) ruleDomesticPresence(ctx context.Context, db *gorm.DB, u *univ
 			Joins("JOIN platforms ON platforms.id = accounts.platform_id").
 			Where("accounts.status = ? AND "+where, registry.StatusActive).
 			Group(holderCol).
-			Having("SUM(platforms.origin = ?) > 0 AND SUM(platforms.origin = ?) = 0", registry.OriginForeign, registry.OriginDomestic)
+			Having("SUM(CASE WHEN platforms.origin = ? THEN 1 ELSE 0 END) > 0 AND SUM(CASE WHEN platforms.origin = ? THEN 1 ELSE 0 END) = 0", registry.OriginForeign, registry.OriginDomestic)
 		if ids != nil {
 			q = q.Where(holderCol+" IN ?", ids)
 		}

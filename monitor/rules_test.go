@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 var tehran = registry.DefaultRules().Location
@@ -47,7 +48,8 @@ func at(y, m, d, h, min int) time.Time { return time.Date(y, time.Month(m), d, h
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	c := &clock{t: at(2026, 1, 10, 9, 0)}
-	s, err := registry.Open(registry.Options{Path: filepath.Join(t.TempDir(), "hozur.db"), Now: c.now})
+	dbPath := filepath.Join(t.TempDir(), "hozur.db")
+	s, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath, Now: c.now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -390,7 +390,7 @@ func accountTarget(v *AccountView) Target {
 
 const accountColumns = `accounts.*, platforms.code AS platform_code, platforms.name AS platform_name, platforms.name_en AS platform_name_en,
 platforms.origin AS origin, agencies.name AS agency_name, agencies.name_en AS agency_name_en, agencies.path AS agency_path,
-COALESCE(officials.name, '') AS official_name, COALESCE(officials.serving, 1) AS official_serving`
+COALESCE(officials.name, '') AS official_name, COALESCE(officials.serving, TRUE) AS official_serving`
 
 // accountJoins: CROSS JOIN tells SQLite to keep accounts as the outer loop,
 // so "newest first" walks the accounts index; left to itself it scanned the
@@ -400,7 +400,7 @@ LEFT JOIN officials ON officials.id = accounts.official_id`
 
 func (s *Store) account(ctx context.Context, id int64) (*AccountView, error) {
 	var v AccountView
-	err := s.rdb(ctx).Table("accounts").Select(accountColumns).Joins(accountJoins).Where("accounts.id = ?", id).Take(&v).Error
+	err := s.rdb(ctx).Table("accounts").Select(accountColumns).Joins(s.joins(accountJoins)).Where("accounts.id = ?", id).Take(&v).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -518,7 +518,7 @@ func (s *Store) Accounts(ctx context.Context, a Actor, f AccountFilter, p Page) 
 	if res.Total, res.TotalCapped, err = boundedCount(p, base()); err != nil {
 		return res, fmt.Errorf("count accounts: %w", err)
 	}
-	q, spec, _, err := keyset(base().Select(accountColumns).Joins(accountJoins), p, accountSorts, "-id", "accounts.id")
+	q, spec, _, err := keyset(base().Select(accountColumns).Joins(s.joins(accountJoins)), p, accountSorts, "-id", "accounts.id")
 	if err != nil {
 		return res, err
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"hozur/registry/storetest"
 )
 
 // pdfBytes is the start of a real PDF file.
@@ -275,6 +277,9 @@ func TestAssessmentPermissions(t *testing.T) {
 // TestAssessmentMigration: verdicts recorded before the provisions were
 // kept get their eligibility, and the migration rolls back and forth.
 func TestAssessmentMigration(t *testing.T) {
+	if storetest.Postgres() {
+		t.Skip("the PostgreSQL schema begins at version 11, after this migration")
+	}
 	a := newAssessors(t)
 	eitaa := a.platform(t, "eitaa")
 	must[*Assessment](t)(a.s.CreateAssessment(ctxb(), a.reviewer, allPass(eitaa.ID, a.s.Day(a.c.t))))

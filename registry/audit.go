@@ -27,18 +27,14 @@ func (s *Store) record(ctx context.Context, a Actor, action, entity string, id i
 		ev.Change = string(b)
 	}
 	return s.Tx(ctx, func(ctx context.Context) error {
-		db := s.db(ctx).Statement.ConnPool
+		db := s.conn(ctx)
 		_, prev, _, err := chainTail(ctx, db)
 		if err != nil {
 			return err
 		}
 		ev.PrevHash = prev
-		res, err := db.ExecContext(ctx, "INSERT INTO audit_events (at, actor_id, actor, action, entity, entity_id, change, ip, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			ev.At, ev.ActorID, ev.Actor, ev.Action, ev.Entity, ev.EntityID, ev.Change, ev.IP, ev.PrevHash)
-		if err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-		if ev.ID, err = res.LastInsertId(); err != nil {
+		if err := db.QueryRowContext(ctx, "INSERT INTO audit_events (at, actor_id, actor, action, entity, entity_id, change, ip, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			ev.At, ev.ActorID, ev.Actor, ev.Action, ev.Entity, ev.EntityID, ev.Change, ev.IP, ev.PrevHash).Scan(&ev.ID); err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
 		var h hasher
@@ -194,16 +190,15 @@ func (s *Store) recordMany(ctx context.Context, a Actor, evs []pendingEvent) err
 		return nil
 	}
 	return s.Tx(ctx, func(ctx context.Context) error {
-		db := s.db(ctx).Statement.ConnPool
-		lastID, prev, _, err := chainTail(ctx, db)
+		lastID, prev, _, err := chainTail(ctx, s.conn(ctx))
 		if err != nil {
 			return err
 		}
-		// Ids are never handed out twice (AUTOINCREMENT): start past the
-		// highest ever given, not the highest left, so events cut from the
-		// end of the trail leave the gap that verify reports.
-		var seq int64
-		if err := s.db(ctx).Raw("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'audit_events'").Scan(&seq).Error; err != nil {
+		// Ids are never handed out twice (AUTOINCREMENT, a sequence): start
+		// past the highest ever given, not the highest left, so events cut
+		// from the end of the trail leave the gap that verify reports.
+		seq, err := s.lastIssued(ctx, "audit_events")
+		if err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
 		lastID = max(lastID, seq)
@@ -249,6 +244,12 @@ func (s *Store) recordMany(ctx context.Context, a Actor, evs []pendingEvent) err
 				n = 0
 			}
 		}
-		return flush(n)
+		if err := flush(n); err != nil {
+			return err
+		}
+		if err := s.bumpSequence(ctx, "audit_events"); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		return nil
 	})
 }

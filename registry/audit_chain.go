@@ -302,8 +302,8 @@ func readEvents(ctx context.Context, db sqlConn, after int64, into []AuditEvent)
 // ChainAuditTx gives the events that a bulk load wrote with plain SQL in
 // tx their hashes, so the trail verifies at once instead of after the next
 // write. It returns how many it chained.
-func ChainAuditTx(ctx context.Context, tx *sql.Tx) (int, error) {
-	_, _, n, err := chainTail(ctx, tx)
+func (s *Store) ChainAuditTx(ctx context.Context, tx *sql.Tx) (int, error) {
+	_, _, n, err := chainTail(ctx, boundConn{c: tx, driver: s.driver})
 	return n, err
 }
 
@@ -315,7 +315,7 @@ func (s *Store) ChainAudit(ctx context.Context) (int, error) {
 	var n int
 	err := s.Tx(ctx, func(ctx context.Context) error {
 		var err error
-		_, _, n, err = chainTail(ctx, s.db(ctx).Statement.ConnPool)
+		_, _, n, err = chainTail(ctx, s.conn(ctx))
 		return err
 	})
 	return n, err

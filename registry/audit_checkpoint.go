@@ -45,7 +45,7 @@ func (s *Store) AuditCheckpoint(ctx context.Context, key ed25519.PrivateKey) (Ch
 	}
 	cp := Checkpoint{At: s.Now().Truncate(time.Second)}
 	err := s.Tx(ctx, func(ctx context.Context) error {
-		pool := s.db(ctx).Statement.ConnPool
+		pool := s.conn(ctx)
 		id, hash, _, err := chainTail(ctx, pool)
 		if err != nil {
 			return err

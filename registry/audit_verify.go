@@ -49,8 +49,19 @@ func (r AuditReport) OK() bool { return r.Break == nil }
 // few per column, which is most of what a walk over a million events costs.
 var packedColumns = "id, " + packed("at", "COALESCE(actor_id, '')", "actor", "action", "entity", "entity_id", "change", "ip", "prev_hash", "hash")
 
+// packedColumnsPG are packedColumns on PostgreSQL, which keeps times and
+// numbers as themselves: they are written as SQLite stores them.
+var packedColumnsPG = "id, " + packed("(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00:00')", "COALESCE(CAST(actor_id AS TEXT), '')",
+	"actor", "action", "entity", "CAST(entity_id AS TEXT)", "change", "ip", "prev_hash", "hash")
+
 // packedQuery reads the batch of packed events after an id.
-var packedQuery = "SELECT " + packedColumns + " FROM audit_events WHERE id > ? ORDER BY id LIMIT ?" //nolint:gosec // G202: made of constant column names, no input
+func (s *Store) packedQuery() string {
+	cols := packedColumns
+	if s.Postgres() {
+		cols = packedColumnsPG
+	}
+	return s.Rebind("SELECT " + cols + " FROM audit_events WHERE id > ? ORDER BY id LIMIT ?")
+}
 
 // The packed fields, in order.
 const (
@@ -284,7 +295,12 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int))
 	if err != nil {
 		return AuditReport{}, err
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	var opts *sql.TxOptions
+	if s.Postgres() {
+		// One snapshot for the whole walk, as a SQLite read transaction.
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return AuditReport{}, fmt.Errorf("verify audit: %w", err)
 	}
@@ -293,7 +309,7 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int))
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_events").Scan(&w.rep.Total); err != nil {
 		return w.rep, fmt.Errorf("verify audit: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, packedQuery)
+	stmt, err := tx.PrepareContext(ctx, s.packedQuery())
 	if err != nil {
 		return w.rep, fmt.Errorf("verify audit: %w", err)
 	}

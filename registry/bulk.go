@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"gorm.io/gorm"
 )
 
 // inserter writes rows with multi-row INSERT statements, each shape
@@ -14,7 +13,7 @@ import (
 // statement cache would prepare them again on the transaction for every
 // call: a third of a bulk import's time.)
 type inserter struct {
-	conn   gorm.ConnPool
+	conn   boundConn
 	head   string // INSERT INTO t (cols) VALUES
 	row    string // (?,?,…)
 	suffix string // e.g. RETURNING id
@@ -25,11 +24,7 @@ type inserter struct {
 // transaction. Table and column names are constants of the caller, never
 // input.
 func (s *Store) inserter(ctx context.Context, table string, cols []string, suffix string) *inserter {
-	conn := s.db(ctx).Statement.ConnPool
-	if p, ok := conn.(*gorm.PreparedStmtTX); ok {
-		conn = p.Tx
-	}
-	return &inserter{conn: conn, head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ",
+	return &inserter{conn: s.conn(ctx), head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ",
 		row: "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")", suffix: suffix, stmts: map[int]*sql.Stmt{}}
 }
 

@@ -3,12 +3,14 @@ package registry
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"hozur/registry/sheet"
+	"hozur/registry/storetest"
 	"hozur/registry/vault"
 )
 
@@ -19,7 +21,8 @@ func openKeyed(t *testing.T, path string) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(Options{Path: path, MasterKeys: keys})
+	dbPath := path
+	s, err := Open(Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath, MasterKeys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +107,27 @@ func TestNoPersonalDataInTheClear(t *testing.T) {
 	up := must[*ImportUpload](t)(s.SaveImport(ctxb(), upActor, ExchangeOfficials, "o.csv", "auto", []byte(upload), &ImportResult{Rows: 1}))
 	if got := must[*ImportUpload](t)(s.ImportUploadOf(ctxb(), upActor, up.ID)); string(got.Data) != upload {
 		t.Fatalf("upload read back as %q", got.Data)
+	}
+	if s.Postgres() {
+		// Every row of every table, as PostgreSQL prints it (bytes in hex).
+		var tables []string
+		if err := s.read.Raw("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'").Scan(&tables).Error; err != nil {
+			t.Fatal(err)
+		}
+		var all strings.Builder
+		for _, table := range tables {
+			var rows []string
+			if err := s.read.Raw("SELECT CAST(t AS TEXT) FROM " + table + " AS t").Scan(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			all.WriteString(strings.Join(rows, "\n"))
+		}
+		for _, v := range secrets {
+			if strings.Contains(all.String(), v) || strings.Contains(all.String(), hex.EncodeToString([]byte(v))) {
+				t.Errorf("the database holds %q in the clear", v)
+			}
+		}
+		return
 	}
 	backup := filepath.Join(dir, "backup.db")
 	if err := s.Backup(ctxb(), backup); err != nil {

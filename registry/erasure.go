@@ -233,7 +233,7 @@ func (s *Store) erase(ctx context.Context, officialID int64, scope string) error
 
 func (s *Store) erasure(ctx context.Context, id int64) (*ErasureView, error) {
 	var v ErasureView
-	err := s.rdb(ctx).Table("erasure_requests").Select(erasureColumns).Joins(erasureJoins).Where("erasure_requests.id = ?", id).Take(&v).Error
+	err := s.rdb(ctx).Table("erasure_requests").Select(erasureColumns).Joins(s.joins(erasureJoins)).Where("erasure_requests.id = ?", id).Take(&v).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -295,7 +295,7 @@ func (s *Store) ErasureRequests(ctx context.Context, a Actor, f ErasureFilter, p
 		return res, ErrForbidden
 	}
 	base := func() *gorm.DB {
-		q := s.rdb(ctx).Table("erasure_requests").Joins(erasureJoins)
+		q := s.rdb(ctx).Table("erasure_requests").Joins(s.joins(erasureJoins))
 		if sc.AgencyPath != "" {
 			q = q.Where(inSubtree("officials.agency_id", sc.AgencyPath))
 		}

@@ -149,7 +149,7 @@ func (s *Store) Exemptions(ctx context.Context, a Actor, f ExemptionFilter, p Pa
 	if sc.None {
 		return res, ErrForbidden
 	}
-	q := s.rdb(ctx).Table("exemptions").Joins(exemptionJoins)
+	q := s.rdb(ctx).Table("exemptions").Joins(s.joins(exemptionJoins))
 	q = sc.onAccounts(q, "")
 	if f.AccountID != 0 {
 		q = q.Where("exemptions.account_id = ?", f.AccountID)
@@ -191,7 +191,7 @@ func (s *Store) openExemptions(ctx context.Context, list []ExemptionView) error 
 // Exemption returns one exemption.
 func (s *Store) Exemption(ctx context.Context, a Actor, id int64) (*ExemptionView, error) {
 	var v ExemptionView
-	err := s.rdb(ctx).Table("exemptions").Select(exemptionColumns).Joins(exemptionJoins).Where("exemptions.id = ?", id).Take(&v).Error
+	err := s.rdb(ctx).Table("exemptions").Select(exemptionColumns).Joins(s.joins(exemptionJoins)).Where("exemptions.id = ?", id).Take(&v).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}

@@ -166,7 +166,7 @@ COALESCE(officials.position, '') AS position, platforms.code AS platform, platfo
 // facts loads what coverage needs of an account.
 func (s *Store) facts(ctx context.Context, accountID int64) (AccountFacts, error) {
 	var f AccountFacts
-	err := s.rdb(ctx).Table("accounts").Select(factsColumns).Joins(accountJoins).Where("accounts.id = ?", accountID).Take(&f).Error
+	err := s.rdb(ctx).Table("accounts").Select(factsColumns).Joins(s.joins(accountJoins)).Where("accounts.id = ?", accountID).Take(&f).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return f, ErrNotFound
 	}
@@ -176,7 +176,7 @@ func (s *Store) facts(ctx context.Context, accountID int64) (AccountFacts, error
 // factsOf loads the facts of many accounts in one query.
 func (s *Store) factsOf(ctx context.Context, ids []int64) (map[int64]AccountFacts, error) {
 	var list []AccountFacts
-	if err := s.rdb(ctx).Table("accounts").Select(factsColumns).Joins(accountJoins).Where("accounts.id IN ?", ids).Scan(&list).Error; err != nil {
+	if err := s.rdb(ctx).Table("accounts").Select(factsColumns).Joins(s.joins(accountJoins)).Where("accounts.id IN ?", ids).Scan(&list).Error; err != nil {
 		return nil, fmt.Errorf("account facts: %w", err)
 	}
 	out := make(map[int64]AccountFacts, len(list))

@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -393,12 +392,12 @@ func (s *Store) currentAccounts(ctx context.Context, rows []importAccount, codes
 			for _, i := range part {
 				handles = append(handles, rows[i].acc.Handle, rows[i].token)
 			}
-			list, err := json.Marshal(handles)
+			in, list, err := s.inStrings("handle", handles)
 			if err != nil {
 				return err
 			}
 			var found []Account
-			if err := s.rdb(ctx).Where("platform_id = ? AND handle IN (SELECT value FROM json_each(?))", pid, string(list)).Find(&found).Error; err != nil {
+			if err := s.rdb(ctx).Where("platform_id = ? AND "+in, pid, list).Find(&found).Error; err != nil {
 				return fmt.Errorf("import: accounts: %w", err)
 			}
 			for k := range found {

@@ -7,13 +7,15 @@ import (
 	"testing"
 
 	"hozur/registry/sheet"
+	"hozur/registry/storetest"
 )
 
 // FuzzImport runs arbitrary sheets through a dry run of each kind: no
 // panic, and every problem is an issue with a row and a message key, or a
 // sheet error, never anything else.
 func FuzzImport(f *testing.F) {
-	s, err := Open(Options{Path: filepath.Join(f.TempDir(), "fuzz.db")})
+	dbPath := filepath.Join(f.TempDir(), "fuzz.db")
+	s, err := Open(Options{Driver: storetest.Driver(), DSN: storetest.DSN(f, dbPath), Path: dbPath})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -119,13 +119,25 @@ const aadUpload = "imports.data"
 const uploadInfoColumns = `id, user_id, kind, file_name, encoding, state, rows, bad_rows, result, created_at, applied_at,
 CASE WHEN data IS NULL THEN 0 WHEN substr(CAST(data AS TEXT), 1, 3) = 'v1.' THEN (length(data) - 3) * 6 / 8 - 28 ELSE length(data) END AS size`
 
+// uploadInfoColumnsPG are uploadInfoColumns on PostgreSQL, whose bytes
+// are not text.
+const uploadInfoColumnsPG = `id, user_id, kind, file_name, encoding, state, rows, bad_rows, result, created_at, applied_at,
+CASE WHEN data IS NULL THEN 0 WHEN substr(data, 1, 3) = CAST('v1.' AS BYTEA) THEN (length(data) - 3) * 6 / 8 - 28 ELSE length(data) END AS size`
+
+func (s *Store) uploadInfoColumns() string {
+	if s.Postgres() {
+		return uploadInfoColumnsPG
+	}
+	return uploadInfoColumns
+}
+
 // ImportUploadInfo returns an upload without its file, which may be tens of
 // megabytes: for pages that show an upload's state, polled while it is
 // applied. Size tells whether the file is still kept. Only its uploader
 // sees it.
 func (s *Store) ImportUploadInfo(ctx context.Context, a Actor, id int64) (*ImportUpload, error) {
 	var u ImportUpload
-	err := s.rdb(ctx).Select(uploadInfoColumns).Where("id = ? AND user_id = ?", id, a.UserID).Take(&u).Error
+	err := s.rdb(ctx).Select(s.uploadInfoColumns()).Where("id = ? AND user_id = ?", id, a.UserID).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -139,7 +151,7 @@ func (s *Store) ImportUploadInfo(ctx context.Context, a Actor, id int64) (*Impor
 // their files.
 func (s *Store) ImportUploads(ctx context.Context, a Actor, limit int) ([]ImportUpload, error) {
 	var out []ImportUpload
-	err := s.rdb(ctx).Select(uploadInfoColumns).Where("user_id = ?", a.UserID).Order("id DESC").Limit(limit).Find(&out).Error
+	err := s.rdb(ctx).Select(s.uploadInfoColumns()).Where("user_id = ?", a.UserID).Order("id DESC").Limit(limit).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("imports: %w", err)
 	}

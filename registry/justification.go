@@ -156,7 +156,7 @@ func (v *JustificationView) target() Target {
 
 func (s *Store) justification(ctx context.Context, id int64) (*JustificationView, error) {
 	var v JustificationView
-	err := s.rdb(ctx).Table("justifications").Select(justificationColumns).Joins(justificationJoins).Where("justifications.id = ?", id).Take(&v).Error
+	err := s.rdb(ctx).Table("justifications").Select(justificationColumns).Joins(s.joins(justificationJoins)).Where("justifications.id = ?", id).Take(&v).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -218,7 +218,7 @@ func (s *Store) Justifications(ctx context.Context, a Actor, f JustificationFilt
 		}
 	}
 	base := func() *gorm.DB {
-		q := s.rdb(ctx).Table("justifications").Joins(justificationJoins)
+		q := s.rdb(ctx).Table("justifications").Joins(s.joins(justificationJoins))
 		q = sc.onAccounts(q, within)
 		if len(f.States) > 0 {
 			q = q.Where("justifications.state IN ?", f.States)

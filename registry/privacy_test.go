@@ -16,6 +16,7 @@ import (
 
 	"hozur/monitor"
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 // The privacy guard: every field Hozur stores that looks personal is either
@@ -271,7 +272,8 @@ func TestModelFieldsKnown(t *testing.T) {
 // exists.
 func TestSchemaDeclaresPersonalColumns(t *testing.T) {
 	ctx := context.Background()
-	s, err := registry.Open(registry.Options{Path: filepath.Join(t.TempDir(), "hozur.db")})
+	dbPath := filepath.Join(t.TempDir(), "hozur.db")
+	s, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +290,13 @@ func TestSchemaDeclaresPersonalColumns(t *testing.T) {
 		modelTables[sch.Table] = true
 	}
 	var tables []string
-	if err := s.Read(ctx).Raw("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").Scan(&tables).Error; err != nil {
+	tablesSQL := "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+	columnsSQL := "SELECT name FROM pragma_table_info(?)"
+	if s.Postgres() {
+		tablesSQL = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+		columnsSQL = "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?"
+	}
+	if err := s.Read(ctx).Raw(tablesSQL).Scan(&tables).Error; err != nil {
 		t.Fatal(err)
 	}
 	columns := map[string]bool{}
@@ -297,7 +305,7 @@ func TestSchemaDeclaresPersonalColumns(t *testing.T) {
 			t.Errorf("table %s has no model in the guard's list: add its model to models (or to noModel, with the reason)", table)
 		}
 		var cols []struct{ Name string }
-		if err := s.Read(ctx).Raw("SELECT name FROM pragma_table_info(?)", table).Scan(&cols).Error; err != nil {
+		if err := s.Read(ctx).Raw(columnsSQL, table).Scan(&cols).Error; err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range cols {

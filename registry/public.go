@@ -90,6 +90,11 @@ const publicWhere = `accounts.capacity IN ('institutional', 'office') AND accoun
 var publicVerifySQL = strings.Replace(publicSelect, "FROM accounts ", "FROM accounts INDEXED BY accounts_public ", 1) +
 	` WHERE accounts.platform_id = ? AND accounts.handle = ? AND ` + publicWhere
 
+// publicVerifyPG is publicVerifySQL on PostgreSQL, which takes no index
+// hints: its planner chooses the partial index, whose predicate the query
+// repeats (TestPublicQueryPlans checks).
+var publicVerifyPG = pgJoins(publicSelect) + ` WHERE accounts.platform_id = ? AND accounts.handle = ? AND ` + publicWhere
+
 // publicPageSQL is a page of public accounts after an id. Each capacity's
 // index walked in id order gives at most n ids; the accounts with those ids,
 // read by primary key in id order, are the page. One range over capacity
@@ -98,8 +103,8 @@ var publicVerifySQL = strings.Replace(publicSelect, "FROM accounts ", "FROM acco
 // account on the way. The outer query repeats no capacity test, which
 // would tempt SQLite to walk the capacity index and sort.
 const publicPageSQL = publicSelect + ` WHERE accounts.id IN (
-SELECT id FROM (SELECT id FROM accounts WHERE capacity = 'institutional' AND status <> 'closed' AND id > @after ORDER BY id LIMIT @n)
-UNION ALL SELECT id FROM (SELECT id FROM accounts WHERE capacity = 'office' AND status <> 'closed' AND id > @after ORDER BY id LIMIT @n))
+SELECT id FROM (SELECT id FROM accounts WHERE capacity = 'institutional' AND status <> 'closed' AND id > @after ORDER BY id LIMIT @n) AS institutional
+UNION ALL SELECT id FROM (SELECT id FROM accounts WHERE capacity = 'office' AND status <> 'closed' AND id > @after ORDER BY id LIMIT @n) AS office)
 ORDER BY accounts.id LIMIT @n`
 
 // platformPrefix is "code:" before a handle, e.g. "telegram:@irna_1313".
@@ -126,7 +131,11 @@ func (s *Store) PublicVerify(ctx context.Context, text string) (*PublicAccount, 
 		}
 	}
 	var rows []publicRow
-	err = s.rdb(ctx).Raw(publicVerifySQL, platformID, acc.Handle).Scan(&rows).Error
+	q := publicVerifySQL
+	if s.Postgres() {
+		q = publicVerifyPG
+	}
+	err = s.rdb(ctx).Raw(q, platformID, acc.Handle).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("public verify: %w", err)
 	}
@@ -178,7 +187,7 @@ func (s *Store) PublicAccounts(ctx context.Context, after int64, limit int) ([]P
 	}
 	var rows []publicRow
 	// One more than a page tells whether there is a next one.
-	err := s.rdb(ctx).Raw(publicPageSQL, map[string]any{"after": max(after, 0), "n": limit + 1}).Scan(&rows).Error
+	err := s.rdb(ctx).Raw(s.joins(publicPageSQL), map[string]any{"after": max(after, 0), "n": limit + 1}).Scan(&rows).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("public accounts: %w", err)
 	}

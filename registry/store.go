@@ -28,8 +28,13 @@ var migrationFS embed.FS
 
 // Options say where the store lives and how it is tuned.
 type Options struct {
-	Path       string // SQLite file
-	MaxReaders int    // size of the reader pool
+	// Driver is DriverSQLite (the default) or DriverPostgres.
+	Driver string
+	// Path is the SQLite file.
+	Path string
+	// DSN is PostgreSQL's connection string (URL or key=value form).
+	DSN        string
+	MaxReaders int // size of the reader pool
 	// Now is the clock; nil means time.Now. Tests pass a fixed clock.
 	Now func() time.Time
 	// MasterKeys wraps the data keys that seal personal data. Nil means a
@@ -42,11 +47,12 @@ type Options struct {
 // every write goes through a single writer connection in an immediate
 // transaction, so writers queue in Go instead of failing with SQLITE_BUSY.
 type Store struct {
-	read  *gorm.DB
-	write *gorm.DB
-	path  string
-	now   func() time.Time
-	plat  platformCache
+	read   *gorm.DB
+	write  *gorm.DB
+	driver string
+	path   string
+	now    func() time.Time
+	plat   platformCache
 	// counts caches dashboard figures by scope (see Counts).
 	counts sync.Map
 	rules  Rules
@@ -75,9 +81,66 @@ func sqliteDSN(path string, txlock string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Open opens (and creates) the SQLite store. It does not migrate: call
-// Migrate, or check Pending first.
+// gormConfig is a fresh gorm configuration: gorm keeps the *Config it is
+// given as the DB's own, with its pool and callbacks, so each pool needs
+// one of its own.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+}
+
+// Open opens the store: SQLite (created if missing) or PostgreSQL. It does
+// not migrate: call Migrate, or check Pending first.
 func Open(opt Options) (*Store, error) {
+	var (
+		read, write *gorm.DB
+		err         error
+	)
+	switch opt.Driver {
+	case "", DriverSQLite:
+		opt.Driver = DriverSQLite
+		read, write, err = openSQLite(opt)
+	case DriverPostgres:
+		read, write, err = openPostgres(opt)
+	default:
+		return nil, fmt.Errorf("open database: unknown driver %q", opt.Driver)
+	}
+	if err != nil {
+		return nil, err
+	}
+	closeAll := func() {
+		for _, g := range []*gorm.DB{read, write} {
+			if db, err := g.DB(); err == nil {
+				_ = db.Close()
+			}
+		}
+	}
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	keys, err := newKeyring(opt.MasterKeys)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	return &Store{read: read, write: write, driver: opt.Driver, path: opt.Path, now: now, rules: DefaultRules(), keys: keys}, nil
+}
+
+// readerPool is the size of the reader pool: as asked, else twice the
+// processors (at least four).
+func readerPool(opt Options) int {
+	if opt.MaxReaders > 0 {
+		return opt.MaxReaders
+	}
+	return max(4, 2*runtime.GOMAXPROCS(0))
+}
+
+func openSQLite(opt Options) (read, write *gorm.DB, err error) {
 	registerDriver.Do(func() {
 		sql.Register(driverName, &sqlite3.SQLiteDriver{
 			ConnectHook: func(c *sqlite3.SQLiteConn) error {
@@ -87,28 +150,18 @@ func Open(opt Options) (*Store, error) {
 		})
 	})
 	if err := os.MkdirAll(filepath.Dir(opt.Path), 0o750); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+		return nil, nil, fmt.Errorf("create data directory: %w", err)
 	}
-	// gorm keeps the *Config it is given as the DB's own, with its pool and
-	// callbacks: each pool needs a Config of its own.
-	cfg := func() *gorm.Config {
-		return &gorm.Config{
-			SkipDefaultTransaction: true,
-			PrepareStmt:            true,
-			Logger:                 logger.Discard,
-			NowFunc:                func() time.Time { return time.Now().UTC() },
-		}
-	}
-	write, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: sqliteDSN(opt.Path, "immediate", false)}), cfg())
+	write, err = gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: sqliteDSN(opt.Path, "immediate", false)}), gormConfig())
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", opt.Path, err)
+		return nil, nil, fmt.Errorf("open database %s: %w", opt.Path, err)
 	}
 	if err := registerUTC(write); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	wdb, err := write.DB()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
@@ -116,36 +169,24 @@ func Open(opt Options) (*Store, error) {
 	// The first connection creates the file and switches it to WAL, so the
 	// readers below never race on the journal mode.
 	if err := wdb.Ping(); err != nil {
-		return nil, fmt.Errorf("open database %s: %w", opt.Path, err)
+		_ = wdb.Close()
+		return nil, nil, fmt.Errorf("open database %s: %w", opt.Path, err)
 	}
-	read, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: sqliteDSN(opt.Path, "deferred", true)}), cfg())
+	read, err = gorm.Open(sqlite.New(sqlite.Config{DriverName: driverName, DSN: sqliteDSN(opt.Path, "deferred", true)}), gormConfig())
 	if err != nil {
 		_ = wdb.Close()
-		return nil, fmt.Errorf("open database %s: %w", opt.Path, err)
+		return nil, nil, fmt.Errorf("open database %s: %w", opt.Path, err)
 	}
 	rdb, err := read.DB()
 	if err != nil {
 		_ = wdb.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	n := opt.MaxReaders
-	if n <= 0 {
-		n = max(4, 2*runtime.GOMAXPROCS(0))
-	}
+	n := readerPool(opt)
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 	rdb.SetConnMaxIdleTime(5 * time.Minute)
-	now := opt.Now
-	if now == nil {
-		now = time.Now
-	}
-	keys, err := newKeyring(opt.MasterKeys)
-	if err != nil {
-		_ = wdb.Close()
-		_ = rdb.Close()
-		return nil, err
-	}
-	return &Store{read: read, write: write, path: opt.Path, now: now, rules: DefaultRules(), keys: keys}, nil
+	return read, write, nil
 }
 
 // Close closes both pools.
@@ -217,6 +258,11 @@ func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context) error) erro
 	}
 	t := &touched{}
 	err := s.write.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.Postgres() {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", writeLockKey).Error; err != nil {
+				return fmt.Errorf("write lock: %w", err)
+			}
+		}
 		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), touchedKey{}, t))
 	})
 	if err == nil {
@@ -248,7 +294,7 @@ func (s *Store) rdb(ctx context.Context) *gorm.DB {
 }
 
 func (s *Store) migrations() (*goose.Provider, error) {
-	sub, err := fs.Sub(migrationFS, "migrations/sqlite")
+	sub, err := fs.Sub(migrationFS, "migrations/"+s.driver)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +302,11 @@ func (s *Store) migrations() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(goose.DialectSQLite3, db, sub)
+	dialect := goose.DialectSQLite3
+	if s.Postgres() {
+		dialect = goose.DialectPostgres
+	}
+	return goose.NewProvider(dialect, db, sub)
 }
 
 // Migrate applies every pending migration and returns how many ran.
@@ -285,6 +335,11 @@ func (s *Store) Pending(ctx context.Context) (bool, error) {
 // The checkpoint returns a row, so it is read to the end: a statement left
 // open on the writer would hold its read snapshot and hide later commits.
 func (s *Store) Maintain(ctx context.Context) error {
+	if s.Postgres() {
+		// PostgreSQL's autovacuum keeps its statistics; a fresh ANALYZE
+		// costs little and helps after a bulk import.
+		return s.write.WithContext(ctx).Exec("ANALYZE").Error
+	}
 	var busy, logged, done int
 	if err := s.write.WithContext(ctx).Raw("PRAGMA wal_checkpoint(TRUNCATE)").Row().Scan(&busy, &logged, &done); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
@@ -304,6 +359,9 @@ func (s *Store) Write(ctx context.Context) *gorm.DB { return s.db(ctx) }
 // keeps running (VACUUM INTO reads one snapshot; writers are not blocked
 // for long since WAL readers do not block them).
 func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.Postgres() {
+		return errors.New("backup: the database is PostgreSQL: back it up with pg_dump (or your PostgreSQL backup tooling)")
+	}
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup: %s already exists", path)
 	}

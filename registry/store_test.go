@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"hozur/registry/link"
+	"hozur/registry/storetest"
 )
 
 // clock is a settable test clock.
@@ -31,7 +34,8 @@ func must[T any](t *testing.T) func(T, error) T {
 
 func openTest(t *testing.T, c *clock) *Store {
 	t.Helper()
-	opt := Options{Path: filepath.Join(t.TempDir(), "hozur.db")}
+	dbPath := filepath.Join(t.TempDir(), "hozur.db")
+	opt := Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath}
 	if c != nil {
 		opt.Now = c.now
 	}
@@ -48,6 +52,10 @@ func openTest(t *testing.T, c *clock) *Store {
 
 func TestOpenSetsPragmas(t *testing.T) {
 	s := openTest(t, nil)
+	if s.Postgres() {
+		testPostgresSettings(t, s)
+		return
+	}
 	for _, g := range []struct {
 		name, pragma, want string
 		db                 func() any
@@ -165,6 +173,9 @@ func TestAgencyTree(t *testing.T) {
 }
 
 func TestBackup(t *testing.T) {
+	if storetest.Postgres() {
+		t.Skip("a PostgreSQL database is backed up with pg_dump; hozur backup copies SQLite files")
+	}
 	s := openTest(t, nil)
 	must[*Agency](t)(s.CreateAgency(ctxb(), System, AgencyInput{Code: "MIN-OIL", Name: "وزارت نفت", Kind: KindMinistry}))
 	dst := filepath.Join(t.TempDir(), "copy.db")
@@ -214,5 +225,25 @@ func TestMaintainKeepsWritesVisible(t *testing.T) {
 	}
 	if err := s.Maintain(ctxb()); err != nil {
 		t.Errorf("second maintenance: %v", err)
+	}
+}
+
+// testPostgresSettings is TestOpenSetsPragmas on PostgreSQL: sessions in
+// UTC, readers read-only, the schema current.
+func testPostgresSettings(t *testing.T, s *Store) {
+	for _, db := range []*gorm.DB{s.write, s.read} {
+		var tz string
+		if err := db.Raw("SHOW timezone").Scan(&tz).Error; err != nil {
+			t.Fatal(err)
+		}
+		if tz != "UTC" {
+			t.Errorf("timezone = %q, want UTC", tz)
+		}
+	}
+	if err := s.read.Exec("DELETE FROM platforms").Error; err == nil {
+		t.Error("a reader connection accepted a write")
+	}
+	if pending, err := s.Pending(ctxb()); err != nil || pending {
+		t.Errorf("pending after migrate: %v %v", pending, err)
 	}
 }

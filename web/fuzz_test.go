@@ -15,6 +15,7 @@ import (
 
 	"hozur/config"
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 // fuzzTarget is a server with a small registry, an administrator's token
@@ -30,7 +31,8 @@ func newFuzzTarget(f *testing.F) *fuzzTarget {
 	f.Helper()
 	cfg := config.Default()
 	cfg.DataDir = f.TempDir()
-	st, err := registry.Open(registry.Options{Path: filepath.Join(cfg.DataDir, "hozur.db")})
+	dbPath := filepath.Join(cfg.DataDir, "hozur.db")
+	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(f, dbPath), Path: dbPath})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"hozur/config"
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 // testEnv is a real server on a real SQLite file in a temp dir.
@@ -29,7 +30,8 @@ func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
-	st, err := registry.Open(registry.Options{Path: filepath.Join(cfg.DataDir, "hozur.db")})
+	dbPath := filepath.Join(cfg.DataDir, "hozur.db")
+	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath})
 	if err != nil {
 		t.Fatal(err)
 	}

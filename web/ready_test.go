@@ -11,6 +11,7 @@ import (
 
 	"hozur/config"
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 func getJSON(t *testing.T, url string) (int, map[string]string) {
@@ -39,7 +40,8 @@ func TestHealthAndReadiness(t *testing.T) {
 	// A server on a database whose schema is behind is alive, not ready.
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
-	st, err := registry.Open(registry.Options{Path: filepath.Join(cfg.DataDir, "hozur.db")})
+	dbPath := filepath.Join(cfg.DataDir, "hozur.db")
+	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath})
 	if err != nil {
 		t.Fatal(err)
 	}

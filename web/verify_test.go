@@ -17,6 +17,7 @@ import (
 
 	"hozur/config"
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 // publicEnv is a server with public verification configured by mod, and one
@@ -39,7 +40,8 @@ func newPublicEnv(t *testing.T, mod func(*config.Config)) *publicEnv {
 	if mod != nil {
 		mod(&cfg)
 	}
-	st, err := registry.Open(registry.Options{Path: filepath.Join(cfg.DataDir, "hozur.db")})
+	dbPath := filepath.Join(cfg.DataDir, "hozur.db")
+	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,11 +72,14 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 		return sum, fmt.Errorf("demo: %w", err)
 	}
 	defer func() { _ = conn.Close() }()
-	restore, err := bulkSettings(ctx, conn)
-	if err != nil {
-		return sum, err
+	pg := s.Postgres()
+	if !pg {
+		restore, err := bulkSettings(ctx, conn)
+		if err != nil {
+			return sum, err
+		}
+		defer restore()
 	}
-	defer restore()
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return sum, fmt.Errorf("demo: %w", err)
@@ -100,11 +103,11 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 	// Building an index once over sorted rows is many times faster than
 	// growing it row by row. The indexes come back, as they were, in the
 	// same transaction: no one ever sees the tables without them.
-	indexes, err := dropIndexes(ctx, tx, "officials", "accounts")
+	indexes, err := dropIndexes(ctx, tx, s.Driver(), "officials", "accounts")
 	if err != nil {
 		return sum, err
 	}
-	l := &loader{tx: tx, stmts: map[string]*sql.Stmt{}}
+	l := &loader{tx: tx, driver: s.Driver(), stmts: map[string]*sql.Stmt{}}
 	defer l.close()
 	if err := writeAgencies(ctx, l, rng, anchor, ags); err != nil {
 		return sum, err
@@ -113,7 +116,7 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 		return sum, err
 	}
 	specs := (&planner{rng: rng, anchor: anchor, plats: plats}).plan(ags, offs, opt.Accounts)
-	accounts, levels, err := withAncestry(ctx, tx, accountTable)
+	accounts, levels, err := withAncestry(ctx, tx, s.Driver(), accountTable)
 	if err != nil {
 		return sum, err
 	}
@@ -130,14 +133,26 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 
 	// The planner needs statistics to choose between the many indexes of
 	// accounts; a sample of each index is enough and keeps this quick.
-	if _, err := tx.ExecContext(ctx, "PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA analysis_limit = 0;"); err != nil {
+	analyze := "PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA analysis_limit = 0;"
+	if pg {
+		analyze = "ANALYZE agencies, officials, accounts, data_keys"
+		// The rows went in with ids of their own: the sequences move past.
+		for _, t := range []string{"agencies", "officials", "accounts"} {
+			if _, err := tx.ExecContext(ctx, "SELECT setval(pg_get_serial_sequence('"+t+"', 'id'), MAX(id)) FROM "+t+" HAVING MAX(id) IS NOT NULL"); err != nil {
+				return Summary{}, fmt.Errorf("demo: sequence of %s: %w", t, err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, analyze); err != nil {
 		return Summary{}, fmt.Errorf("demo: analyze: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return Summary{}, fmt.Errorf("demo: commit: %w", err)
 	}
-	// Fold the write-ahead log, as large as the data, back into the file.
-	_, _ = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	if !pg {
+		// Fold the write-ahead log, as large as the data, back into the file.
+		_, _ = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
 	_ = conn.Close()
 	// The rows went in raw; the load itself is one event of the audit
 	// trail, written like every other so that the chain holds.
@@ -197,10 +212,10 @@ func bulkSettings(ctx context.Context, conn *sql.Conn) (func(), error) {
 
 // dropIndexes drops the secondary indexes of tables and returns the
 // statements that create them again.
-func dropIndexes(ctx context.Context, tx *sql.Tx, tables ...string) ([]string, error) {
+func dropIndexes(ctx context.Context, tx *sql.Tx, driver string, tables ...string) ([]string, error) {
 	var names, create []string
 	for _, t := range tables {
-		n, c, err := indexesOf(ctx, tx, t)
+		n, c, err := indexesOf(ctx, tx, driver, t)
 		if err != nil {
 			return nil, err
 		}
@@ -215,9 +230,15 @@ func dropIndexes(ctx context.Context, tx *sql.Tx, tables ...string) ([]string, e
 }
 
 // indexesOf lists the names and CREATE statements of a table's indexes,
-// leaving out those SQLite makes for UNIQUE and PRIMARY KEY constraints.
-func indexesOf(ctx context.Context, tx *sql.Tx, table string) (names, create []string, err error) {
-	rows, err := tx.QueryContext(ctx, "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name", table)
+// leaving out those the database makes for UNIQUE and PRIMARY KEY
+// constraints.
+func indexesOf(ctx context.Context, tx *sql.Tx, driver, table string) (names, create []string, err error) {
+	q := "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name"
+	if driver == registry.DriverPostgres {
+		q = `SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = $1
+AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = to_regclass(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))) ORDER BY i.indexname`
+	}
+	rows, err := tx.QueryContext(ctx, q, table)
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: list indexes: %w", err)
 	}

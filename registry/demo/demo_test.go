@@ -20,6 +20,7 @@ import (
 
 	"hozur/registry"
 	"hozur/registry/link"
+	"hozur/registry/storetest"
 	"hozur/registry/textnorm"
 	"hozur/registry/vault"
 )
@@ -28,7 +29,8 @@ var fixedNow = time.Date(2026, 3, 15, 10, 30, 0, 0, time.UTC)
 
 func openStore(t testing.TB) *registry.Store {
 	t.Helper()
-	s, err := registry.Open(registry.Options{Path: filepath.Join(t.TempDir(), "hozur.db"), Now: func() time.Time { return fixedNow }})
+	dbPath := filepath.Join(t.TempDir(), "hozur.db")
+	s, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath, Now: func() time.Time { return fixedNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func writer(t testing.TB, s *registry.Store) *sql.DB {
 func count(t testing.TB, db *sql.DB, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+	if err := db.QueryRow(registry.Rebind(storetest.Driver(), q), args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n
@@ -167,7 +169,7 @@ func TestGenerate3000(t *testing.T) {
 		if n != 3000 || personal < 300 {
 			t.Fatalf("checked %d accounts, %d personal", n, personal)
 		}
-		if d := count(t, db, "SELECT COUNT(*) FROM (SELECT 1 FROM accounts GROUP BY platform_id, handle HAVING COUNT(*) > 1)"); d != 0 {
+		if d := count(t, db, "SELECT COUNT(*) FROM (SELECT 1 FROM accounts GROUP BY platform_id, handle HAVING COUNT(*) > 1) AS dup"); d != 0 {
 			t.Errorf("%d duplicate (platform, handle) pairs", d)
 		}
 	})
@@ -347,7 +349,7 @@ func TestGenerate3000(t *testing.T) {
 		if servingHeads[posMinister] != 19 || servingHeads[posGovernor] != 31 {
 			t.Errorf("serving heads %v", servingHeads)
 		}
-		if d := count(t, db, "SELECT COUNT(*) FROM (SELECT 1 FROM officials WHERE position IN (?, ?) AND serving GROUP BY agency_id, position HAVING COUNT(*) > 1)", posMinister, posGovernor); d != 0 {
+		if d := count(t, db, "SELECT COUNT(*) FROM (SELECT 1 FROM officials WHERE position IN (?, ?) AND serving GROUP BY agency_id, position HAVING COUNT(*) > 1) AS dup", posMinister, posGovernor); d != 0 {
 			t.Errorf("%d agencies with two serving heads", d)
 		}
 	})
@@ -402,13 +404,17 @@ func TestGenerate3000(t *testing.T) {
 	})
 
 	t.Run("ancestor columns", func(t *testing.T) {
-		levels := count(t, db, "SELECT COUNT(*) FROM pragma_table_info('accounts') WHERE name LIKE 'agency_at%'")
+		columns := "SELECT COUNT(*) FROM pragma_table_info('accounts') WHERE name LIKE 'agency_at%'"
+		if storetest.Postgres() {
+			columns = "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'accounts' AND column_name LIKE 'agency_at%'"
+		}
+		levels := count(t, db, columns)
 		if levels == 0 {
 			t.Skip("the schema has no ancestor columns")
 		}
 		cols := make([]string, levels)
 		for i := range cols {
-			cols[i] = fmt.Sprintf("COALESCE(a.agency_at%d, '')", i)
+			cols[i] = fmt.Sprintf("COALESCE(CAST(a.agency_at%d AS TEXT), '')", i)
 		}
 		rows, err := db.Query("SELECT a.id, g.path, " + strings.Join(cols, " || '/' || ") + " FROM accounts a JOIN agencies g ON g.id = a.agency_id")
 		if err != nil {
@@ -456,8 +462,12 @@ func TestGenerate3000(t *testing.T) {
 	})
 
 	t.Run("statistics", func(t *testing.T) {
-		if n := count(t, db, "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'accounts'"); n == 0 {
-			t.Error("ANALYZE has not run: sqlite_stat1 has no rows for accounts")
+		stats := "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'accounts'"
+		if storetest.Postgres() {
+			stats = "SELECT COUNT(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'accounts'"
+		}
+		if n := count(t, db, stats); n == 0 {
+			t.Error("ANALYZE has not run: no statistics for accounts")
 		}
 	})
 }
@@ -659,7 +669,7 @@ func TestGenerateMillion(t *testing.T) {
 	if n := count(t, db, "SELECT COUNT(*) FROM accounts"); n != 1_000_000 {
 		t.Errorf("%d accounts", n)
 	}
-	if d := count(t, db, "SELECT COUNT(*) FROM (SELECT 1 FROM accounts GROUP BY platform_id, handle HAVING COUNT(*) > 1)"); d != 0 {
+	if d := count(t, db, "SELECT COUNT(*) FROM (SELECT 1 FROM accounts GROUP BY platform_id, handle HAVING COUNT(*) > 1) AS dup"); d != 0 {
 		t.Errorf("%d duplicate handles", d)
 	}
 	// A sample of the fast path against link.

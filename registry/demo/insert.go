@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"hozur/registry"
 )
 
 // table is a table the demo fills and the columns it writes.
@@ -29,8 +31,12 @@ var (
 // withAncestry adds the accounts table's ancestor columns, agency_at0 to
 // agency_atN (the holder agency's ancestors by depth, itself included), if
 // the schema has them, and returns how many there are.
-func withAncestry(ctx context.Context, tx *sql.Tx, t table) (table, int, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", t.name)
+func withAncestry(ctx context.Context, tx *sql.Tx, driver string, t table) (table, int, error) {
+	q := "SELECT name FROM pragma_table_info(?)"
+	if driver == registry.DriverPostgres {
+		q = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1"
+	}
+	rows, err := tx.QueryContext(ctx, q, t.name)
 	if err != nil {
 		return t, 0, fmt.Errorf("demo: columns of %s: %w", t.name, err)
 	}
@@ -57,8 +63,9 @@ func withAncestry(ctx context.Context, tx *sql.Tx, t table) (table, int, error) 
 // loader writes rows with multi-row INSERT statements, prepared once per
 // table and row count, all in one transaction.
 type loader struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
+	tx     *sql.Tx
+	driver string
+	stmts  map[string]*sql.Stmt
 }
 
 func (l *loader) close() {
@@ -80,7 +87,7 @@ func (l *loader) exec(ctx context.Context, t table, args []any) error {
 		// Table and column names are the constants above, never input.
 		q := "INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+",", n), ",") //nolint:gosec // G202: see above
 		var err error
-		if st, err = l.tx.PrepareContext(ctx, q); err != nil {
+		if st, err = l.tx.PrepareContext(ctx, registry.Rebind(l.driver, q)); err != nil {
 			return fmt.Errorf("demo: prepare insert into %s: %w", t.name, err)
 		}
 		l.stmts[key] = st
