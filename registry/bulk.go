@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-
 )
 
 // inserter writes rows with multi-row INSERT statements, each shape
