@@ -90,8 +90,11 @@ type job struct {
 	schedule cron.Schedule
 	run      JobFunc
 	// busy is held while a run is in progress, whoever started it: two runs
-	// of one job never overlap.
+	// of one job never overlap in this server; the job's lease (lease.go)
+	// keeps them apart across servers.
 	busy sync.Mutex
+	// release lets the lease of the run in progress go.
+	release func()
 }
 
 // Scheduler runs the monitor's jobs on their schedules and on demand, and
@@ -103,6 +106,8 @@ type Scheduler struct {
 	log    *slog.Logger
 	jobs   []*job
 	byName map[string]*job
+	// instance names this server in job leases.
+	instance string
 
 	mu      sync.Mutex // guards cron, base, cancel
 	cron    *cron.Cron
@@ -114,7 +119,7 @@ type Scheduler struct {
 // NewScheduler registers the jobs. It checks every spec; it starts nothing.
 func NewScheduler(m *Monitor, opt SchedulerOptions) (*Scheduler, error) {
 	s := &Scheduler{m: m, loc: opt.Location, now: opt.Now, log: m.log.With(slog.String("component", "scheduler")),
-		byName: map[string]*job{}, base: context.Background()}
+		byName: map[string]*job{}, base: context.Background(), instance: newInstanceID()}
 	if s.loc == nil {
 		s.loc = m.set.Location
 	}
@@ -396,8 +401,26 @@ func (s *Scheduler) begin(ctx context.Context, j *job, trigger string) (JobRun, 
 		}
 		return run, false, nil
 	}
+	leased, err := s.acquire(ctx, j.name)
+	if err != nil {
+		j.busy.Unlock()
+		return JobRun{}, false, fmt.Errorf("job lease: %w", err)
+	}
+	if !leased {
+		j.busy.Unlock()
+		run := JobRun{Job: j.name, Trigger: trigger, StartedAt: now, FinishedAt: &now, Outcome: OutcomeSkipped,
+			Error: "already running on another server"}
+		s.log.Info("job skipped: running on another server", slog.String("job", j.name), slog.String("trigger", trigger))
+		s.m.metrics().observeRun(j.name, OutcomeSkipped, 0)
+		if err := s.m.Store().Write(ctx).Create(&run).Error; err != nil {
+			return run, false, fmt.Errorf("record job run: %w", err)
+		}
+		return run, false, nil
+	}
+	j.release = s.hold(j.name)
 	run := JobRun{Job: j.name, Trigger: trigger, StartedAt: now, Outcome: OutcomeRunning}
 	if err := s.m.Store().Write(ctx).Create(&run).Error; err != nil {
+		j.release()
 		j.busy.Unlock()
 		return run, false, fmt.Errorf("record job run: %w", err)
 	}
@@ -407,6 +430,7 @@ func (s *Scheduler) begin(ctx context.Context, j *job, trigger string) (JobRun, 
 // finish runs fn and records how it ended. The error returned is the
 // recording's; the job's own error is in the run.
 func (s *Scheduler) finish(ctx context.Context, j *job, run JobRun, fn JobFunc) (JobRun, error) {
+	defer j.release()
 	start := time.Now()
 	var detail string
 	outcome, msg := s.call(context.WithValue(context.WithValue(ctx, triggerKey{}, run.Trigger), detailKey{}, &detail), j, run.StartedAt, fn)
@@ -476,9 +500,11 @@ func (s *Scheduler) Start(ctx context.Context) {
 	for _, j := range s.jobs {
 		s.cron.Schedule(j.schedule, cron.FuncJob(s.tick(j)))
 	}
-	// A run left "running" was cut short when the server last stopped.
+	// A run left "running" with no live lease was cut short when its server
+	// stopped (a run another server is doing holds its job's lease).
 	end := s.now().UTC()
 	if err := s.m.Store().Write(base).Model(&JobRun{}).Where("outcome = ?", OutcomeRunning).
+		Where("job NOT IN (SELECT job FROM job_locks WHERE holder <> '' AND expires_at > ?)", time.Now().UTC()).
 		Updates(map[string]any{"outcome": OutcomeError, "error": "interrupted: the server stopped", "finished_at": end}).Error; err != nil {
 		s.log.Error("close interrupted job runs", slog.Any("error", err))
 	}
@@ -504,10 +530,37 @@ func (s *Scheduler) Start(ctx context.Context) {
 // trigger "schedule".
 func (s *Scheduler) tick(j *job) func() {
 	return func() {
-		if _, err := s.execute(s.baseContext(), j, TriggerSchedule, j.run); err != nil {
+		if _, _, err := s.runDue(s.baseContext(), j, s.prev(j, s.now())); err != nil {
 			s.log.Error("job not recorded", slog.String("job", j.name), slog.Any("error", err))
 		}
 	}
+}
+
+// runDue runs the job's scheduled run due at due, unless another server
+// sharing the database has claimed it (ran reports false).
+func (s *Scheduler) runDue(ctx context.Context, j *job, due time.Time) (JobRun, bool, error) {
+	if !due.IsZero() {
+		mine, err := s.claim(ctx, j.name, due)
+		if err != nil {
+			return JobRun{}, false, fmt.Errorf("claim scheduled run: %w", err)
+		}
+		if !mine {
+			s.log.Debug("scheduled run taken by another server", slog.String("job", j.name), slog.Time("due", due))
+			return JobRun{}, false, nil
+		}
+	}
+	run, err := s.execute(ctx, j, TriggerSchedule, j.run)
+	return run, true, err
+}
+
+// RunDue is the scheduled run of the named job due at due, as the schedule
+// starts it: run by this server unless another one claimed it.
+func (s *Scheduler) RunDue(ctx context.Context, name string, due time.Time) (JobRun, bool, error) {
+	j, ok := s.byName[name]
+	if !ok {
+		return JobRun{}, false, ErrUnknownJob
+	}
+	return s.runDue(ctx, j, due)
 }
 
 // CatchUp runs the weekly report once, with trigger "startup", if its last

@@ -156,8 +156,8 @@ func (a *app) auditCheckpointCmd() *cobra.Command {
 // openExisting opens a database that must already exist and be up to date:
 // checking the trail never creates or migrates one.
 func openExisting(cmd *cobra.Command, cfg config.Config) (*registry.Store, error) {
-	if _, err := os.Stat(cfg.SQLitePath()); err != nil {
-		return nil, fmt.Errorf("no database at %s: %w", cfg.SQLitePath(), err)
+	if err := databaseExists(cfg); err != nil {
+		return nil, err
 	}
 	return openStore(cmd.Context(), cfg, false)
 }

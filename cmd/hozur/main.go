@@ -124,10 +124,30 @@ func (a *app) mustExist(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	return databaseExists(cfg)
+}
+
+// databaseExists refuses a SQLite file that is not there (a PostgreSQL
+// database is made by its administrator, and its schema by migrate).
+func databaseExists(cfg config.Config) error {
+	if cfg.Database.Driver == registry.DriverPostgres {
+		return nil
+	}
 	if _, err := os.Stat(cfg.SQLitePath()); err != nil {
 		return fmt.Errorf("no database at %s: is --data right? (hozur migrate makes one)", cfg.SQLitePath())
 	}
 	return nil
+}
+
+// storeOptions are the store's options from the configuration.
+func storeOptions(cfg config.Config, keys registry.MasterKeys) registry.Options {
+	opt := registry.Options{Driver: cfg.Database.Driver, MaxReaders: cfg.Database.MaxReaders, MasterKeys: keys}
+	if cfg.Database.Driver == registry.DriverPostgres {
+		opt.DSN = cfg.Database.DSN
+	} else {
+		opt.Path = cfg.SQLitePath()
+	}
+	return opt
 }
 
 // masterKeys finds the master key: HOZUR_MASTER_KEY(_FILE), else the key
@@ -154,14 +174,11 @@ func masterKeys(cfg config.Config) (registry.MasterKeys, error) {
 
 // openStore opens the database and brings its schema up to date.
 func openStore(ctx context.Context, cfg config.Config, migrate bool) (*registry.Store, error) {
-	if cfg.Database.Driver != "sqlite" {
-		return nil, fmt.Errorf("database driver %q is not supported by this build yet", cfg.Database.Driver)
-	}
 	keys, err := masterKeys(cfg)
 	if err != nil {
 		return nil, err
 	}
-	st, err := registry.Open(registry.Options{Path: cfg.SQLitePath(), MaxReaders: cfg.Database.MaxReaders, MasterKeys: keys})
+	st, err := registry.Open(storeOptions(cfg, keys))
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func (a *app) migrateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := registry.Open(registry.Options{Path: cfg.SQLitePath(), MasterKeys: keys})
+			st, err := registry.Open(storeOptions(cfg, keys))
 			if err != nil {
 				return err
 			}
