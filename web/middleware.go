@@ -117,8 +117,10 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // securityHeaders keeps pages from being framed or sniffed, and allows only
-// our own scripts and styles. HSTS is sent when the site is served over
-// TLS, here or by a proxy in front (an https base_url).
+// our own scripts and styles. It runs before routing, so redirects, errors,
+// static files, the API and /metrics carry the headers too. HSTS is sent
+// when the site is served over TLS, here or by a proxy in front (an https
+// base_url).
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	httpsBase := strings.HasPrefix(s.cfg.BaseURL, "https://")
 	return func(c echo.Context) error {

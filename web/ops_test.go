@@ -439,3 +439,123 @@ func TestTLSBadCertificate(t *testing.T) {
 		t.Error("the listener is still open")
 	}
 }
+
+// The headers every answer carries, whatever produced it.
+func TestSecurityHeaders(t *testing.T) {
+	e := newOpsEnv(t, nil, nil)
+	f := e.fixture()
+	tok := e.token(f.Users[registry.RoleAdmin])
+	e.srv.Echo().GET("/test/fail", func(echo.Context) error { return errors.New("disk on fire") })
+	b := e.browser()
+	b.signIn("reviewer")
+	_, page := b.get("/accounts")
+	staticJS := regexp.MustCompile(`src="(/static/[^"]+/app\.js)"`).FindStringSubmatch(page)
+	if staticJS == nil {
+		t.Fatalf("no app.js on the accounts page")
+	}
+	for _, c := range []struct {
+		name, path string
+		signedIn   bool
+		auth       string
+		status     int
+	}{
+		{"page", "/accounts", true, "", http.StatusOK},
+		{"sign-in page", "/login", false, "", http.StatusOK},
+		{"redirect to sign in", "/accounts", false, "", http.StatusSeeOther},
+		{"trailing slash redirect", "/accounts/", true, "", http.StatusMovedPermanently},
+		{"page not found", "/accounts/999999", true, "", http.StatusNotFound},
+		{"internal error", "/test/fail", false, "", http.StatusInternalServerError},
+		{"API", "/api/v1/accounts", false, "Bearer " + tok, http.StatusOK},
+		{"API unauthenticated", "/api/v1/accounts", false, "", http.StatusUnauthorized},
+		{"API not found", "/api/v1/nothing", false, "Bearer " + tok, http.StatusNotFound},
+		{"OpenAPI", "/api/v1/openapi.json", false, "", http.StatusOK},
+		{"static", staticJS[1], false, "", http.StatusOK},
+		{"static missing", "/static/0000/none.css", false, "", http.StatusNotFound},
+		{"metrics", "/metrics", false, "", http.StatusOK},
+		{"healthz", "/healthz", false, "", http.StatusOK},
+		{"readyz", "/readyz", false, "", http.StatusOK},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, e.ts.URL+c.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.auth != "" {
+				req.Header.Set("Authorization", c.auth)
+			}
+			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			if c.signedIn {
+				client.Jar = b.client.Jar
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, c.status)
+			}
+			h := resp.Header
+			for name, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"} {
+				if got := h.Get(name); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+			csp := h.Get("Content-Security-Policy")
+			for _, want := range []string{"frame-ancestors 'none'", "script-src 'self'", "style-src 'self'", "default-src 'self'", "base-uri 'none'"} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+				}
+			}
+			if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+				t.Errorf("Content-Security-Policy %q allows inline code", csp)
+			}
+			if got := h.Get("Strict-Transport-Security"); got != "" {
+				t.Errorf("HSTS %q on plain HTTP", got)
+			}
+		})
+	}
+}
+
+var scriptTag = regexp.MustCompile(`(?i)<script\b[^>]*>`)
+
+// The policy forbids inline script and style: no template may hold a
+// script body, an event handler attribute, a style attribute or a style
+// element.
+func TestTemplatesHaveNoInlineCode(t *testing.T) {
+	bad := map[string]*regexp.Regexp{
+		"inline script":   regexp.MustCompile(`(?is)<script\b[^>]*>\s*[^<\s]`),
+		"event handler":   regexp.MustCompile(`(?i)<[a-z][^>]*\son[a-z]+\s*=`),
+		"style attribute": regexp.MustCompile(`(?i)<[a-z][^>]*\sstyle\s*=`),
+		"style element":   regexp.MustCompile(`(?i)<style\b`),
+		"javascript: URL": regexp.MustCompile(`(?i)javascript:`),
+	}
+	n := 0
+	err := filepath.WalkDir("templates", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
+			return err
+		}
+		b, err := os.ReadFile(path) //nolint:gosec // G122: the package's own templates
+		if err != nil {
+			return err
+		}
+		n++
+		for what, re := range bad {
+			if m := re.Find(b); m != nil {
+				t.Errorf("%s: %s: %q", path, what, m)
+			}
+		}
+		for _, tag := range scriptTag.FindAll(b, -1) {
+			if !strings.Contains(string(tag), " src=") {
+				t.Errorf("%s: script without src: %q", path, tag)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 40 {
+		t.Fatalf("only %d templates read", n)
+	}
+}

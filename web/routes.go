@@ -12,9 +12,10 @@ import (
 func (s *Server) routes() {
 	e := s.echo
 	// Before routing, so that every answer, a redirect or a 404 too, has
-	// its id, its log line and its count.
-	e.Pre(requestID(), s.observe, middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.Recover(), s.securityHeaders, bodyLimit("8M", importBodyLimit, "/import", "/api/v1/imports",
+	// its id, its headers, its log line and its count.
+	e.Pre(requestID(), s.observe, s.securityHeaders,
+		middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.Recover(), bodyLimit("8M", importBodyLimit, "/import", "/api/v1/imports",
 		"/platforms/:id/assessments", "/api/v1/platforms/:id/assessments"))
 
 	e.GET("/healthz", s.healthz)
