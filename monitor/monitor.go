@@ -43,6 +43,8 @@ type Monitor struct {
 	// scanMu keeps scans (full or for one holder) from interleaving their
 	// reconciliations.
 	scanMu sync.Mutex
+	// rescans lets concurrent writes share their rescans (rescan.go).
+	rescans rescanGroup
 	// mailer sends e-mail; nil while e-mail is off.
 	mailer atomic.Pointer[Mailer]
 	// met counts jobs and deliveries for Prometheus (see metrics.go).

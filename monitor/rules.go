@@ -377,6 +377,9 @@ justifications.state, justifications.submitted_at, justifications.info_requested
 // agencies for their institutional accounts) with an active foreign account
 // and no active domestic one.
 func (m *Monitor) ruleDomesticPresence(ctx context.Context, db *gorm.DB, u *universe, add func(finding)) error {
+	if !u.full() {
+		return m.presenceOfHolders(ctx, db, u, add)
+	}
 	type row struct{ HolderID, AgencyID int64 }
 	group := func(holderCol, where string, ids []int64) ([]row, error) {
 		var rows []row
@@ -404,13 +407,57 @@ func (m *Monitor) ruleDomesticPresence(ctx context.Context, db *gorm.DB, u *univ
 		add(finding{Rule: RuleNoDomesticPresence, Severity: m.severity(RuleNoDomesticPresence), SubjectType: SubjectOfficial, SubjectID: oid,
 			OfficialID: &oid, AgencyID: r.AgencyID})
 	}
-	agencies, err := group("accounts.agency_id", "accounts.official_id IS NULL", agIDs)
+	// COALESCE, not IS NULL: the institutional accounts are most of the
+	// table, and a test the official index can answer would lead the
+	// planner to walk all of them instead of the few holders asked for.
+	agencies, err := group("accounts.agency_id", "COALESCE(accounts.official_id, 0) = 0", agIDs)
 	if err != nil {
 		return fmt.Errorf("scan presence: %w", err)
 	}
 	for _, r := range agencies {
 		add(finding{Rule: RuleNoDomesticPresence, Severity: m.severity(RuleNoDomesticPresence), SubjectType: SubjectAgency, SubjectID: r.HolderID,
 			AgencyID: r.HolderID})
+	}
+	return nil
+}
+
+// presenceOfHolders is NO_DOMESTIC_PRESENCE for the few holders a write
+// touched. It asks each holder whether an active foreign account and an
+// active domestic one exist, which stops at the first account found,
+// instead of grouping all of the holders' accounts: a ministry holds
+// hundreds, and a rescan runs after every write.
+func (m *Monitor) presenceOfHolders(ctx context.Context, db *gorm.DB, u *universe, add func(finding)) error {
+	type row struct{ HolderID, AgencyID int64 }
+	// COALESCE, not IS NULL, for the agencies' own accounts: see
+	// ruleDomesticPresence.
+	has := func(holder string) string {
+		return "EXISTS (SELECT 1 FROM accounts a JOIN platforms p ON p.id = a.platform_id WHERE " + holder + " AND a.status = ? AND p.origin = ?)"
+	}
+	active, foreign, domestic := registry.StatusActive, registry.OriginForeign, registry.OriginDomestic
+	if len(u.officials) > 0 {
+		var rows []row
+		q := "SELECT h.id AS holder_id, (SELECT MAX(a.agency_id) FROM accounts a WHERE a.official_id = h.id AND a.status = ?) AS agency_id" +
+			" FROM officials h WHERE h.id IN ? AND " + has("a.official_id = h.id") + " AND NOT " + has("a.official_id = h.id")
+		if err := db.WithContext(ctx).Raw(q, active, u.officials, active, foreign, active, domestic).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("scan presence: %w", err)
+		}
+		for _, r := range rows {
+			oid := r.HolderID
+			add(finding{Rule: RuleNoDomesticPresence, Severity: m.severity(RuleNoDomesticPresence), SubjectType: SubjectOfficial, SubjectID: oid,
+				OfficialID: &oid, AgencyID: r.AgencyID})
+		}
+	}
+	if len(u.agencies) > 0 {
+		var ids []int64
+		own := "a.agency_id = h.id AND COALESCE(a.official_id, 0) = 0"
+		q := "SELECT h.id FROM agencies h WHERE h.id IN ? AND " + has(own) + " AND NOT " + has(own)
+		if err := db.WithContext(ctx).Raw(q, u.agencies, active, foreign, active, domestic).Scan(&ids).Error; err != nil {
+			return fmt.Errorf("scan presence: %w", err)
+		}
+		for _, id := range ids {
+			add(finding{Rule: RuleNoDomesticPresence, Severity: m.severity(RuleNoDomesticPresence), SubjectType: SubjectAgency, SubjectID: id,
+				AgencyID: id})
+		}
 	}
 	return nil
 }

@@ -177,7 +177,7 @@ func (m *Monitor) OnChange(ctx context.Context, accountIDs []int64, all bool) {
 		}()
 		return
 	}
-	if err := m.RescanAccounts(ctx, now, accountIDs); err != nil {
+	if err := m.rescanShared(ctx, accountIDs); err != nil {
 		m.log.Error("rescan after a write", "error", err)
 	}
 }
