@@ -106,6 +106,7 @@ type runner struct {
 	agency  int64
 	code    string
 	account []int64
+	holders []int64 // agencies that new accounts go to
 	rss     *peak
 	prefix  string // makes this run's new handles unique
 }
@@ -235,6 +236,11 @@ func (r *runner) pick(ctx context.Context) error {
 		return errors.New("bench: the registry has no ministry: make it with `hozur demo`")
 	}
 	r.agency, r.code = res.Items[0].ID, res.Items[0].Code
+	// New accounts go to agencies across the registry, as on a busy day
+	// each liaison registers their own agency's.
+	if err := st.Read(ctx).Raw("SELECT id FROM agencies ORDER BY id LIMIT 50").Scan(&r.holders).Error; err != nil {
+		return fmt.Errorf("bench: agencies: %w", err)
+	}
 	var lo, hi int64
 	row := st.Read(ctx).Raw("SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM accounts").Row()
 	if err := row.Scan(&lo, &hi); err != nil {
@@ -310,7 +316,7 @@ func (r *runner) apiCreate(ctx context.Context) (Result, error) {
 	platforms := []string{"telegram", "instagram", "x", "eitaa", "bale"}
 	before := r.locked()
 	l := drive(ctx, r.client, benchCreateLoad, r.opt.Duration, http.StatusCreated, func(i int64) *http.Request {
-		body := fmt.Sprintf(`{"platform":%q,"handle":"%sc%d","capacity":"institutional","agency_id":%d}`, platforms[i%5], r.prefix, i, r.agency)
+		body := fmt.Sprintf(`{"platform":%q,"handle":"%sc%d","capacity":"institutional","agency_id":%d}`, platforms[i%5], r.prefix, i, r.holders[int(i)%len(r.holders)])
 		return r.api(http.MethodPost, "/api/v1/accounts", body)
 	})
 	l.Locked += r.locked() - before
