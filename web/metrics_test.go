@@ -15,6 +15,7 @@ import (
 	"hozur/config"
 	"hozur/monitor"
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 // newOpsEnv is newTestEnv with a configuration of the test's own and a
@@ -27,7 +28,7 @@ func newOpsEnv(t *testing.T, mutate func(*config.Config), log *slog.Logger) *tes
 		mutate(&cfg)
 	}
 	path := filepath.Join(cfg.DataDir, "hozur.db")
-	st, err := registry.Open(registry.Options{Path: path})
+	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, path), Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}

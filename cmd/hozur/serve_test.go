@@ -3,17 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3"
+	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 // serve stops cleanly on SIGTERM: the signal reaches serve's context the
@@ -23,6 +24,11 @@ import (
 func TestServeStopsOnSIGTERM(t *testing.T) {
 	t.Setenv("HOZUR_ADMIN_PASSWORD", "a long admin password")
 	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "hozur.db")
+	for _, kv := range storetest.Env(t, dbPath) { // on PostgreSQL, a database of its own
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -67,18 +73,18 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("serve after SIGTERM: %v (the process would exit %d)", err, exitCode(err))
 	}
-	db, err := sql.Open("sqlite3", filepath.Join(dir, "hozur.db"))
+	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = db.Close() }()
-	var running, scans int
-	if err := db.QueryRow("SELECT COUNT(*) FROM job_runs WHERE outcome = 'running' OR finished_at IS NULL").Scan(&running); err != nil {
+	defer func() { _ = st.Close() }()
+	var running, scans int64
+	if err := st.Read(context.Background()).Table("job_runs").Where("outcome = ? OR finished_at IS NULL", "running").Count(&running).Error; err != nil {
 		t.Fatal(err)
 	}
 	// The first scan of a new registry runs at start; it finished or was
 	// recorded as cut short, never left open.
-	if err := db.QueryRow("SELECT COUNT(*) FROM job_runs WHERE job = 'scan' AND trigger = 'startup'").Scan(&scans); err != nil {
+	if err := st.Read(context.Background()).Table("job_runs").Where("job = ? AND trigger = ?", "scan", "startup").Count(&scans).Error; err != nil {
 		t.Fatal(err)
 	}
 	if running != 0 || scans != 1 {
