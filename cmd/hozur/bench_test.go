@@ -10,12 +10,16 @@ import (
 	"testing"
 
 	"hozur/cmd/hozur/internal/bench"
+	"hozur/registry/storetest"
 )
 
 // TestBench runs `hozur bench` on a small demo registry, briefly: the table
 // has one row per measurement in order, each with every column, the writes
 // met no locked database, and the registry in --data is left as it was.
 func TestBench(t *testing.T) {
+	if storetest.Postgres() {
+		t.Skip("hozur bench measures the SQLite database in --data")
+	}
 	root := t.TempDir()
 	dir := filepath.Join(root, "data")
 	if _, _, err := run(t, "", "demo", "--data", dir, "--accounts", "300", "--seed", "3"); err != nil {
@@ -113,6 +117,9 @@ func TestBench(t *testing.T) {
 // TestBenchGrowth compares two sizes: a generated registry and the one in
 // --data, and prints the growth table with its ratios.
 func TestBenchGrowth(t *testing.T) {
+	if storetest.Postgres() {
+		t.Skip("hozur bench measures the SQLite database in --data")
+	}
 	dir := filepath.Join(t.TempDir(), "data")
 	if _, _, err := run(t, "", "demo", "--data", dir, "--accounts", "400", "--seed", "3"); err != nil {
 		t.Fatal(err)

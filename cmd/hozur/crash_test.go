@@ -31,6 +31,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hozur/registry/storetest"
 )
 
 var crashBin struct {
@@ -42,6 +44,9 @@ var crashBin struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if err := storetest.DropAll(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 	if crashBin.dir != "" {
 		_ = os.RemoveAll(crashBin.dir)
 	}

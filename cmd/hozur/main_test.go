@@ -3,13 +3,28 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"hozur/registry/storetest"
 )
 
 // run executes the CLI in-process and returns stdout, stderr and the error.
 func run(t *testing.T, stdin string, args ...string) (string, string, error) {
 	t.Helper()
+	// On PostgreSQL, the data directory's database is a database of its
+	// own on the test server.
+	for i, a := range args {
+		if a == "--data" && i+1 < len(args) && storetest.Postgres() {
+			dsn, err := storetest.ProcessDSN(filepath.Join(args[i+1], "hozur.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("HOZUR_DATABASE_DRIVER", "postgres")
+			t.Setenv("HOZUR_DATABASE_DSN", dsn)
+		}
+	}
 	cmd := newRoot()
 	var out, errOut bytes.Buffer
 	cmd.SetArgs(args)
@@ -50,6 +65,9 @@ func TestCLI(t *testing.T) {
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
+			if strings.HasPrefix(s.name, "backup") && storetest.Postgres() {
+				t.Skip("PostgreSQL is backed up with pg_dump; TestBackupWritesManifest checks the advice")
+			}
 			out, _, err := run(t, s.stdin, s.args...)
 			if s.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), s.wantErr) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"hozur/config"
 	"hozur/registry"
+	"hozur/registry/storetest"
 )
 
 // TestUserResetTOTP: the way back in for an administrator locked out of
@@ -25,6 +27,13 @@ func TestUserResetTOTP(t *testing.T) {
 	}
 	cfg := config.Default()
 	cfg.DataDir = dir
+	if storetest.Postgres() {
+		dsn, err := storetest.ProcessDSN(filepath.Join(dir, "hozur.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Database.Driver, cfg.Database.DSN = "postgres", dsn
+	}
 	open := func() *registry.Store {
 		t.Helper()
 		st, err := openStore(ctx, cfg, false)

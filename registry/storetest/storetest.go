@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -60,6 +61,46 @@ func DSN(t testing.TB, path string) string {
 	if !Postgres() {
 		return ""
 	}
+	dsn, name, fresh, err := database(path)
+	if err != nil {
+		t.Fatalf("postgres: %v", err)
+	}
+	if fresh {
+		t.Cleanup(func() {
+			if err := drop(name); err != nil {
+				t.Errorf("postgres: %v", err)
+			}
+		})
+	}
+	return dsn
+}
+
+// ProcessDSN is DSN for a database that outlives the test that makes it
+// (a command-line test's subtests share one); DropAll, in TestMain, drops
+// them.
+func ProcessDSN(path string) (string, error) {
+	if !Postgres() {
+		return "", nil
+	}
+	dsn, _, _, err := database(path)
+	return dsn, err
+}
+
+// DropAll drops every database this process made and has not dropped.
+func DropAll() error {
+	var errs []error
+	made.Range(func(k, _ any) bool {
+		if name, ok := k.(string); ok {
+			errs = append(errs, drop(name))
+		}
+		return true
+	})
+	return errors.Join(errs...)
+}
+
+// database makes path's database if this process has not yet, and returns
+// its connection string and name.
+func database(path string) (dsn, name string, fresh bool, err error) {
 	adminOnce.Do(func() {
 		admin, adminErr = sql.Open("pgx", serverDSN())
 		if adminErr == nil {
@@ -67,34 +108,37 @@ func DSN(t testing.TB, path string) string {
 		}
 	})
 	if adminErr != nil {
-		t.Fatalf("postgres: %v", adminErr)
+		return "", "", false, adminErr
 	}
 	sum := sha256.Sum256([]byte(path))
-	name := "hozur_t_" + hex.EncodeToString(sum[:10])
+	name = "hozur_t_" + hex.EncodeToString(sum[:10])
+	u, err := url.Parse(serverDSN())
+	if err != nil {
+		return "", "", false, fmt.Errorf("HOZUR_TEST_POSTGRES_DSN must be a URL: %w", err)
+	}
+	u.Path = "/" + name
 	if _, loaded := made.LoadOrStore(name, struct{}{}); !loaded {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Fatalf("postgres: %v", err)
+			return "", "", false, err
 		}
 		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-			t.Fatalf("postgres: %v", err)
+			return "", "", false, err
 		}
-		t.Cleanup(func() {
-			made.Delete(name)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-				t.Errorf("postgres: drop %s: %v", name, err)
-			}
-		})
+		fresh = true
 	}
-	u, err := url.Parse(serverDSN())
-	if err != nil {
-		t.Fatalf("postgres: HOZUR_TEST_POSTGRES_DSN must be a URL: %v", err)
+	return u.String(), name, fresh, nil
+}
+
+func drop(name string) error {
+	made.Delete(name)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop %s: %w", name, err)
 	}
-	u.Path = "/" + name
-	return u.String()
+	return nil
 }
 
 // Env returns the environment that points a hozur process (or a config
