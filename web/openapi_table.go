@@ -165,7 +165,8 @@ func apiResources() []apiResource {
 			Actions: []apiAction{{Method: "POST", Path: "/scans", OpID: "runScan", Summary: "Run a full scan now and wait for it",
 				Answer: "Scan", Status: "201", Desc: "The scan that ran.", Errors: []string{"403", "409"}}}},
 		{Path: "jobs", Schema: "Job", Plural: "Jobs", Body: reflect.TypeFor[jobBody](), Ops: []string{"list"},
-			Note: "The scheduled jobs (scan, weekly_report, reminders, maintenance) with their next run and last run; the list answers " +
+			Note: "The scheduled jobs (scan, weekly_report, reminders, maintenance, retention, and backup unless scheduled backups are off) " +
+				"with their next run and last run; the list answers " +
 				"all of them in one page. In the paths below, {id} is the job's name. Administrators, reviewers and auditors may read " +
 				"them; administrators and reviewers may run a job now. Two runs of a job never overlap: a run asked for while one is " +
 				"going is recorded as skipped and answers 409.",
@@ -264,7 +265,7 @@ func monitorPaging() []apiParam {
 var jobNameParam = obj{"name": "id", "in": "path", "required": true, "description": "the job's name",
 	"schema": obj{"type": "string", "enum": jobNames}}
 
-var jobNames = []string{monitor.JobScan, monitor.JobWeeklyReport, monitor.JobReminders, monitor.JobMaintenance, monitor.JobRetention}
+var jobNames = []string{monitor.JobScan, monitor.JobWeeklyReport, monitor.JobReminders, monitor.JobMaintenance, monitor.JobRetention, monitor.JobBackup}
 
 func roleNames() []string {
 	out := make([]string, len(registry.Roles))
