@@ -500,11 +500,14 @@ func (s *Store) Accounts(ctx context.Context, a Actor, f AccountFilter, p Page) 
 			// SQLite's choice between those indexes and a scan of every
 			// account hung on its guess of the handle index's size, which
 			// the long tokens of personal handles throw (54 ms against 5
-			// at 300,000 accounts).
+			// at 300,000 accounts). The agencies' own accounts are found
+			// by agency: "official_id IS NULL" would walk the official
+			// index over every institutional account (COALESCE keeps the
+			// planner off it).
 			q = q.Where(`accounts.id IN (SELECT id FROM accounts WHERE handle >= ? AND handle < ? AND capacity <> 'personal'
  UNION ALL SELECT id FROM accounts WHERE handle IN ?
  UNION ALL SELECT id FROM accounts WHERE official_id IN (SELECT id FROM officials WHERE name_key LIKE ? ESCAPE '\')
- UNION ALL SELECT id FROM accounts WHERE official_id IS NULL AND agency_id IN (SELECT id FROM agencies WHERE name_key LIKE ? ESCAPE '\'))`,
+ UNION ALL SELECT id FROM accounts WHERE COALESCE(official_id, 0) = 0 AND agency_id IN (SELECT id FROM agencies WHERE name_key LIKE ? ESCAPE '\'))`,
 				k, k+"\U0010FFFF", append(tokens, ""), like, like)
 		}
 		return q
