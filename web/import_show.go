@@ -71,6 +71,10 @@ func (s *Server) importShow(c echo.Context) error {
 		} else {
 			d.Refresh = true
 		}
+	} else if u.State == registry.ImportRunning {
+		// Applied by another server sharing the database: its progress is
+		// there, the page refreshes until the outcome is stored.
+		d.ProgressText, d.Refresh = progressText(p.L, importRun{}), true
 	}
 	switch d.State {
 	case registry.ImportChecked, "failed", registry.ImportRejected:
