@@ -66,7 +66,7 @@ var registerDriver sync.Once
 
 // connectPragmas run on every new connection, after busy_timeout, WAL,
 // synchronous and foreign_keys that the DSN sets first.
-const connectPragmas = `PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;`
+const connectPragmas = `PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8000; PRAGMA mmap_size = 0;`
 
 func sqliteDSN(path string, txlock string, readOnly bool) string {
 	q := url.Values{}
