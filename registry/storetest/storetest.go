@@ -25,7 +25,7 @@ import (
 
 // DefaultPostgresDSN is the server the tests use when
 // HOZUR_TEST_POSTGRES_DSN is not set.
-const DefaultPostgresDSN = "postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmode=disable"
+const DefaultPostgresDSN = "postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmode=disable" //nolint:gosec // G101: the local test server's well-known role, as .ci/run sets it
 
 // Postgres reports whether the tests run on PostgreSQL.
 func Postgres() bool { return os.Getenv("HOZUR_TEST_DATABASE") == "postgres" }
