@@ -365,17 +365,7 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup: %s already exists", path)
 	}
-	// Its own connection: the readers are query-only, and the writer must
-	// stay free for the server's writes.
-	db, err := sql.Open(driverName, sqliteDSN(s.path, "deferred", false))
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	defer func() { _ = db.Close() }()
-	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	return nil
+	return s.vacuumInto(ctx, path)
 }
 
 // Record appends an audit event in its own transaction, for writes made
