@@ -67,6 +67,9 @@ type BackupOptions struct {
 // refused.
 func (s *Store) WriteBackup(ctx context.Context, path string, opt BackupOptions) (BackupManifest, error) {
 	var m BackupManifest
+	if s.Postgres() {
+		return m, errors.New("backup: the database is PostgreSQL: back it up with pg_dump (or your PostgreSQL backup tooling)")
+	}
 	for _, p := range []string{path, ManifestPath(path)} {
 		if _, err := os.Lstat(p); err == nil {
 			return m, fmt.Errorf("backup: %s already exists", p)
