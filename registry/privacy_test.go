@@ -55,6 +55,7 @@ var notPersonal = map[string]string{
 var noModel = map[string]string{
 	"goose_db_version": "the migration tool's own",
 	"sqlite_sequence":  "SQLite's own",
+	"job_locks":        "job leases (monitor/lease.go, plain SQL): job names, server names and times, nothing about a person",
 }
 
 // personalWords are the words of a field's or column's name that make it
