@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -66,8 +65,16 @@ type finding struct {
 	Args        string
 }
 
-func (f finding) key() string {
-	return f.Rule + "|" + f.SubjectType + "|" + strconv.FormatInt(f.SubjectID, 10)
+// findingKey names a finding: at most one per rule and subject. A struct,
+// not a joined string, so that a national scan's half a million findings
+// allocate no key each.
+type findingKey struct {
+	rule, subjectType string
+	subjectID         int64
+}
+
+func (f finding) key() findingKey {
+	return findingKey{rule: f.Rule, subjectType: f.SubjectType, subjectID: f.SubjectID}
 }
 
 func args(kv map[string]any) string {
@@ -114,8 +121,8 @@ func daysBetween(a, b time.Time, tz *time.Location) int {
 // evaluate runs every rule over the universe at now and returns the
 // findings and how many accounts were looked at. Each rule is one or two
 // set-based queries, whatever the registry's size.
-func (m *Monitor) evaluate(ctx context.Context, now time.Time, u *universe, progress func(done, total int)) (map[string]finding, int64, error) {
-	out := map[string]finding{}
+func (m *Monitor) evaluate(ctx context.Context, now time.Time, u *universe, progress func(done, total int)) (map[findingKey]finding, int64, error) {
+	out := map[findingKey]finding{}
 	add := func(f finding) { out[f.key()] = f }
 	// The SQLite driver watches a cancellable context with a goroutine per
 	// row read; a scan reads hundreds of thousands, so it reads without.
@@ -262,18 +269,13 @@ accounts.agency_id AS agency_id, accounts.official_id AS official_id`).
 		return fmt.Errorf("scan foreign accounts: %w", err)
 	}
 	defer func() { _ = rs.Close() }()
-	var rows []row
+	// Each row is judged as it is read: none is kept but its finding.
+	flagArgs := args(extra) // the same for every account: made once
 	for rs.Next() {
 		var r row
 		if err := rs.Scan(&r.AccountID, &r.AgencyPath, &r.Rank, &r.Position, &r.Platform, &r.Category, &r.Capacity, &r.AgencyID, &r.OfficialID); err != nil {
 			return fmt.Errorf("scan foreign accounts: %w", err)
 		}
-		rows = append(rows, r)
-	}
-	if err := rs.Err(); err != nil {
-		return fmt.Errorf("scan foreign accounts: %w", err)
-	}
-	for _, r := range rows {
 		if len(groups) > 0 {
 			if c := registry.CoverOf(r.AccountFacts, nil, groups, paths, now, m.set.Location); c.Kind != registry.CoverNone {
 				continue
@@ -281,7 +283,10 @@ accounts.agency_id AS agency_id, accounts.official_id AS official_id`).
 		}
 		id := r.AccountID
 		add(finding{Rule: RuleForeignNoExemption, Severity: severity, SubjectType: SubjectAccount, SubjectID: id, AccountID: &id,
-			OfficialID: r.OfficialID, AgencyID: r.AgencyID, Args: args(extra)})
+			OfficialID: r.OfficialID, AgencyID: r.AgencyID, Args: flagArgs})
+	}
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("scan foreign accounts: %w", err)
 	}
 	return nil
 }

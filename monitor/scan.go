@@ -2,10 +2,9 @@ package monitor
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 
 	"hozur/registry"
 )
@@ -74,30 +73,51 @@ func (m *Monitor) RescanAccounts(ctx context.Context, now time.Time, accountIDs 
 
 // reconcile brings the unresolved flags of the universe in line with the
 // findings, in one transaction.
-func (m *Monitor) reconcile(ctx context.Context, now time.Time, u *universe, found map[string]finding, sc *Scan) error {
+func (m *Monitor) reconcile(ctx context.Context, now time.Time, u *universe, found map[findingKey]finding, sc *Scan) error {
 	return m.store.Tx(ctx, func(ctx context.Context) error {
 		db := m.store.Write(ctx)
-		var open []Flag
+		// The open flags, as much of them as reconciling needs: a national
+		// scan holds half a million. Their rule, severity and subject type
+		// take a handful of values, kept once each.
+		type openFlag struct {
+			ID, SubjectID, AgencyID     int64
+			Rule, Severity, SubjectType string
+			Args                        string
+		}
+		var open []openFlag
+		names := map[string]string{}
+		intern := func(b []byte) string {
+			if v, ok := names[string(b)]; ok { // no copy made to look up
+				return v
+			}
+			v := string(b)
+			names[v] = v
+			return v
+		}
 		q := db.Model(&Flag{}).Select("id, rule, severity, subject_type, subject_id, args, agency_id").Where("resolved_at IS NULL")
 		if !u.full() {
 			q = q.Where(`(subject_type = ? AND subject_id IN ?) OR (subject_type = ? AND subject_id IN ?) OR (subject_type = ? AND subject_id IN ?)
  OR (subject_type = ? AND account_id IN ?)`, SubjectAccount, u.accounts, SubjectOfficial, orEmpty(u.officials),
 				SubjectAgency, orEmpty(u.agencies), SubjectJustification, u.accounts)
 		}
-		rs, err := q.Rows()
-		if err != nil {
-			return fmt.Errorf("reconcile: %w", err)
-		}
-		for rs.Next() {
-			var f Flag
-			if err := rs.Scan(&f.ID, &f.Rule, &f.Severity, &f.SubjectType, &f.SubjectID, &f.Args, &f.AgencyID); err != nil {
-				_ = rs.Close()
-				return fmt.Errorf("reconcile: %w", err)
+		err := func() error {
+			rs, err := q.Rows()
+			if err != nil {
+				return err
 			}
-			open = append(open, f)
-		}
-		_ = rs.Close()
-		if err := rs.Err(); err != nil {
+			defer func() { _ = rs.Close() }()
+			var rule, severity, subjectType, args sql.RawBytes // copied by intern before the next row
+			for rs.Next() {
+				var f openFlag
+				if err := rs.Scan(&f.ID, &rule, &severity, &subjectType, &f.SubjectID, &args, &f.AgencyID); err != nil {
+					return err
+				}
+				f.Rule, f.Severity, f.SubjectType, f.Args = intern(rule), intern(severity), intern(subjectType), intern(args)
+				open = append(open, f)
+			}
+			return rs.Err()
+		}()
+		if err != nil {
 			return fmt.Errorf("reconcile: %w", err)
 		}
 		var resolve, seen []int64
@@ -133,17 +153,32 @@ func (m *Monitor) reconcile(ctx context.Context, now time.Time, u *universe, fou
 				}
 			}
 		}
-		fresh := make([]Flag, 0, len(found))
+		// The new flags go in 500 at a time, made as they go: a registry's
+		// first scan opens hundreds of thousands.
+		fresh := make([]Flag, 0, min(len(found), 500))
+		write := func() error {
+			if len(fresh) == 0 {
+				return nil
+			}
+			if err := db.Create(&fresh).Error; err != nil {
+				return fmt.Errorf("reconcile: %w", err)
+			}
+			fresh = fresh[:0]
+			return nil
+		}
 		for _, f := range found {
 			fresh = append(fresh, Flag{Rule: f.Rule, Severity: f.Severity, SubjectType: f.SubjectType, SubjectID: f.SubjectID, AccountID: f.AccountID,
 				OfficialID: f.OfficialID, AgencyID: f.AgencyID, Args: f.Args, Status: FlagOpen, OpenedAt: now, LastSeenAt: now})
-		}
-		if len(fresh) > 0 {
-			if err := db.Session(&gorm.Session{CreateBatchSize: 500}).Create(&fresh).Error; err != nil {
-				return fmt.Errorf("reconcile: %w", err)
+			if len(fresh) == cap(fresh) {
+				if err := write(); err != nil {
+					return err
+				}
 			}
 		}
-		sc.Opened, sc.Resolved = int64(len(fresh)), int64(len(resolve))
+		if err := write(); err != nil {
+			return err
+		}
+		sc.Opened, sc.Resolved = int64(len(found)), int64(len(resolve))
 		if u.full() {
 			sc.OpenTotal = int64(len(open)-len(resolve)) + sc.Opened
 			return nil
