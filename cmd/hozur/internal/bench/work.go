@@ -25,7 +25,22 @@ func (r *runner) importRows(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := r.env.Store.Import(ctx, registry.System, tab, registry.ImportOptions{Kind: registry.ExchangeAccounts})
+	// When each stage began, for the note: reading the file, checking the
+	// rows, writing them, and committing with the audit events.
+	var checkAt, writeAt, wroteAt time.Time
+	progress := func(stage string, done, total int) {
+		now := time.Now()
+		switch {
+		case stage == registry.StageCheck && checkAt.IsZero():
+			checkAt = now
+		case stage == registry.StageWrite && writeAt.IsZero():
+			writeAt = now
+		}
+		if stage == registry.StageWrite && done == total {
+			wroteAt = now
+		}
+	}
+	res, err := r.env.Store.Import(ctx, registry.System, tab, registry.ImportOptions{Kind: registry.ExchangeAccounts, Progress: progress})
 	if err != nil {
 		if res != nil && len(res.Issues) > 0 {
 			return Result{}, fmt.Errorf("%w: %d bad rows, first: %+v", err, res.Bad, res.Issues[:min(3, len(res.Issues))])
@@ -40,6 +55,10 @@ func (r *runner) importRows(ctx context.Context) (Result, error) {
 	out.Requests = int64(r.opt.ImportRows)
 	out.RPS = float64(r.opt.ImportRows) / took.Seconds()
 	out.Note = fmt.Sprintf("%.0f rows/s", out.RPS)
+	if !checkAt.IsZero() && !writeAt.IsZero() && !wroteAt.IsZero() {
+		out.Note += fmt.Sprintf(" (read %s, check %s, write %s, audit and commit %s)", secs(checkAt.Sub(start)), secs(writeAt.Sub(checkAt)),
+			secs(wroteAt.Sub(writeAt)), secs(start.Add(took).Sub(wroteAt)))
+	}
 	// A large import has the monitor scan the whole registry in the
 	// background once it is in: wait for that scan, so that it does not
 	// run under the next measurement, and tell its time.
