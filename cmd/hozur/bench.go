@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -127,21 +126,21 @@ func (a *app) runBench(cmd *cobra.Command, f benchFlags) error {
 		return err
 	}
 	defer cleanup()
+	ctx := cmd.Context()
+	progress := cmd.ErrOrStderr()
+	out := benchOutput{Machine: bench.ThisMachine()}
+	opt := bench.Options{Duration: f.duration, Only: only, ImportRows: f.importRows, AuditEvents: f.events, Progress: progress}
 	if f.cpuprofile != "" {
+		if len(sizes) > 0 {
+			return errors.New("--cpuprofile profiles one registry: leave out --sizes")
+		}
 		pf, err := os.Create(f.cpuprofile)
 		if err != nil {
 			return err
 		}
 		defer func() { _ = pf.Close() }()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		opt.CPUProfile = pf
 	}
-	ctx := cmd.Context()
-	progress := cmd.ErrOrStderr()
-	out := benchOutput{Machine: bench.ThisMachine()}
-	opt := bench.Options{Duration: f.duration, Only: only, ImportRows: f.importRows, AuditEvents: f.events, Progress: progress}
 	if len(sizes) == 0 {
 		out.Accounts, out.Results, err = benchOne(ctx, cfg, filepath.Join(scratch, "copy"), "", opt, progress)
 		if err != nil {
@@ -174,10 +173,12 @@ func (a *app) runBench(cmd *cobra.Command, f benchFlags) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	fmt.Fprintf(w, "Hozur %s on %s accounts, %s per HTTP measurement; %s\n\n", version, fmtCount(out.Accounts), f.duration, out.Machine)
 	if len(sizes) == 0 {
+		fmt.Fprintf(w, "Hozur %s on %s accounts, %s per HTTP measurement; %s\n\n", version, fmtCount(out.Accounts), f.duration, out.Machine)
 		bench.WriteTable(w, out.Results)
 	} else {
+		fmt.Fprintf(w, "Hozur %s, growth over %d registries (scan, import of a tenth of the registry, report, API list p99 at c=10 for %s); %s\n\n",
+			version, len(sizes), f.duration, out.Machine)
 		bench.WriteGrowth(w, out.Sizes)
 	}
 	return nil

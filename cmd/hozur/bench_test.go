@@ -83,7 +83,8 @@ func TestBench(t *testing.T) {
 	}
 
 	// JSON: the same rows, machine-readable; --only picks.
-	out, _, err = run(t, "", append(args, "--json", "--only", "api-get,scan,rss")...)
+	profile := filepath.Join(t.TempDir(), "cpu.pprof")
+	out, _, err = run(t, "", append(args, "--json", "--only", "api-get,scan,rss", "--cpuprofile", profile)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +100,9 @@ func TestBench(t *testing.T) {
 		t.Errorf("json: keys %v, %d accounts, machine %+v, results %+v", keys, got.Accounts, got.Machine, got.Results)
 	}
 
+	if st, err := os.Stat(profile); err != nil || st.Size() == 0 {
+		t.Errorf("no CPU profile written: %v", err)
+	}
 	if sum() != before {
 		t.Error("the database in --data changed")
 	}

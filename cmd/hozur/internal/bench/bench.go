@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -58,6 +59,9 @@ type Options struct {
 	ImportRows  int             // rows in the generated import file
 	AuditEvents int             // the verify row pads the trail to this many events
 	Progress    io.Writer       // one line per measurement as it starts; nil: none
+	// CPUProfile, if set, receives a CPU profile of the measurements
+	// (not of the copy and the sign-in before them).
+	CPUProfile io.Writer
 }
 
 func (o Options) want(key string) bool { return o.Only == nil || o.Only[key] }
@@ -154,6 +158,12 @@ func Run(ctx context.Context, env Env, opt Options) ([]Result, error) {
 	}{
 		{APIList, r.apiList}, {HTMLSearch, r.htmlSearch}, {APIGet, r.apiGet}, {APICreate, r.apiCreate},
 		{Scan, r.scan}, {Report, r.report}, {Verify, r.verify}, {Import, r.importRows},
+	}
+	if opt.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(opt.CPUProfile); err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var out []Result
 	for _, s := range steps {
