@@ -10,9 +10,10 @@ import (
 )
 
 // record appends an audit event inside the current write transaction (on
-// its own, in one of its own). The writer is single, so the event it reads
-// as the last is the last: no other write can slip in between. The event
-// gets its id from the database, then its hash (see audit_chain.go).
+// its own, in one of its own). Writes are serialised (one writer; on
+// PostgreSQL one lock across servers), so the event it reads as the last is
+// the last: no other write can slip in between. The event gets the next id
+// (nextAuditID), then its hash (see audit_chain.go).
 func (s *Store) record(ctx context.Context, a Actor, action, entity string, id int64, change any) error {
 	ev := AuditEvent{At: s.Now().Truncate(time.Microsecond), Actor: a.Username, Action: action, Entity: entity, EntityID: id, IP: a.IP}
 	if a.UserID != 0 {
@@ -28,13 +29,16 @@ func (s *Store) record(ctx context.Context, a Actor, action, entity string, id i
 	}
 	return s.Tx(ctx, func(ctx context.Context) error {
 		db := s.conn(ctx)
-		_, prev, _, err := chainTail(ctx, db)
+		lastID, prev, _, err := chainTail(ctx, db)
 		if err != nil {
 			return err
 		}
+		if ev.ID, err = s.nextAuditID(ctx, lastID, 1); err != nil {
+			return err
+		}
 		ev.PrevHash = prev
-		if err := db.QueryRowContext(ctx, "INSERT INTO audit_events (at, actor_id, actor, action, entity, entity_id, change, ip, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-			ev.At, ev.ActorID, ev.Actor, ev.Action, ev.Entity, ev.EntityID, ev.Change, ev.IP, ev.PrevHash).Scan(&ev.ID); err != nil {
+		if _, err := db.ExecContext(ctx, "INSERT INTO audit_events (id, at, actor_id, actor, action, entity, entity_id, change, ip, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			ev.ID, ev.At, ev.ActorID, ev.Actor, ev.Action, ev.Entity, ev.EntityID, ev.Change, ev.IP, ev.PrevHash); err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
 		var h hasher
@@ -183,8 +187,8 @@ type pendingEvent struct {
 // multi-row inserts: an import of a hundred thousand records writes a
 // hundred thousand events in a fraction of the time one call each would
 // take. Ids are given, not taken from the database, because each event's
-// hash covers its id: the writer is single, so the next ids are the chain's
-// tail's successors.
+// hash covers its id: writes are serialised, so the next ids are the
+// chain's tail's successors.
 func (s *Store) recordMany(ctx context.Context, a Actor, evs []pendingEvent) error {
 	if len(evs) == 0 {
 		return nil
@@ -194,14 +198,11 @@ func (s *Store) recordMany(ctx context.Context, a Actor, evs []pendingEvent) err
 		if err != nil {
 			return err
 		}
-		// Ids are never handed out twice (AUTOINCREMENT, a sequence): start
-		// past the highest ever given, not the highest left, so events cut
-		// from the end of the trail leave the gap that verify reports.
-		seq, err := s.lastIssued(ctx, "audit_events")
+		first, err := s.nextAuditID(ctx, lastID, len(evs))
 		if err != nil {
-			return fmt.Errorf("audit: %w", err)
+			return err
 		}
-		lastID = max(lastID, seq)
+		lastID = first - 1
 		at := s.Now().Truncate(time.Microsecond)
 		var actorID *int64
 		if a.UserID != 0 {
@@ -247,9 +248,27 @@ func (s *Store) recordMany(ctx context.Context, a Actor, evs []pendingEvent) err
 		if err := flush(n); err != nil {
 			return err
 		}
-		if err := s.bumpSequence(ctx, "audit_events"); err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
 		return nil
 	})
+}
+
+// nextAuditID hands out n event ids and returns the first: past the
+// highest ever given (audit_head, written in the same transaction), not
+// the highest left, so events cut from the end of the trail leave the gap
+// that verify reports; a write rolled back gives none away. tail is the
+// last event's id, which a bulk load may have put past the head.
+func (s *Store) nextAuditID(ctx context.Context, tail int64, n int) (int64, error) {
+	db := s.conn(ctx)
+	var issued int64
+	if err := db.QueryRowContext(ctx, "SELECT last_id FROM audit_head WHERE id = 1").Scan(&issued); err != nil {
+		return 0, fmt.Errorf("audit: head: %w", err)
+	}
+	first := max(issued, tail) + 1
+	if _, err := db.ExecContext(ctx, "UPDATE audit_head SET last_id = ? WHERE id = 1", first+int64(n)-1); err != nil {
+		return 0, fmt.Errorf("audit: head: %w", err)
+	}
+	if err := s.bumpSequence(ctx, "audit_events", first+int64(n)-1); err != nil {
+		return 0, fmt.Errorf("audit: %w", err)
+	}
+	return first, nil
 }

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"database/sql"
@@ -542,4 +543,34 @@ func BenchmarkVerifyAudit(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(*benchAuditEvents), "ns/event")
+}
+
+// TestRolledBackWriteLeavesNoGap: a write that records its event and then
+// fails gives no id away, so the trail stays whole (a database sequence
+// would skip the id, and verify would report events deleted).
+func TestRolledBackWriteLeavesNoGap(t *testing.T) {
+	s := openTest(t, nil)
+	if err := s.Record(ctxb(), System, "test", "registry", 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("a later step fails")
+	err := s.Tx(ctxb(), func(ctx context.Context) error {
+		if err := s.record(ctx, System, "test", "registry", 0, map[string]int{"n": 2}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("the failing write: %v", err)
+	}
+	if err := s.Record(ctxb(), System, "test", "registry", 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := verify(t, s); !r.OK() || r.Events != 2 {
+		t.Fatalf("after a rolled-back write: %+v %+v", r, r.Break)
+	}
+	got := events(t, s)
+	if len(got) != 2 || got[0].ID != 1 || got[1].ID != 2 {
+		t.Fatalf("ids %+v", got)
+	}
 }

@@ -17,10 +17,11 @@ const (
 )
 
 // writeLockKey is the PostgreSQL advisory lock every write transaction
-// takes first: writes are serialised across every instance on one database
-// as SQLite serialises them within one file, so the rules the store checks
-// before it writes (uniqueness by natural key, the audit chain's tail)
-// cannot race between instances.
+// (Tx) takes first: those writes are serialised across every instance on
+// one database as SQLite serialises them within one file, so the rules the
+// store checks before it writes (uniqueness by natural key, the audit
+// chain's tail) cannot race between instances. Single statements outside a
+// Tx (a session's last-seen time, a job's lease) need no such order.
 const writeLockKey = 0x686f7a7572 // "hozur"
 
 // Postgres reports whether the store runs on PostgreSQL.
@@ -110,38 +111,16 @@ func (s *Store) conn(ctx context.Context) boundConn {
 	return boundConn{c: c, driver: s.driver}
 }
 
-// lastIssued is the highest id table's sequence has handed out (SQLite:
-// sqlite_sequence, kept for AUTOINCREMENT tables only; 0 when none).
-// Table names are constants of the caller.
-func (s *Store) lastIssued(ctx context.Context, table string) (int64, error) {
-	var n int64
-	q := "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = '" + table + "'"
-	if s.Postgres() {
-		q = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + table + "_id_seq"
-	}
-	err := s.conn(ctx).QueryRowContext(ctx, q).Scan(&n)
-	return n, err
-}
-
-// bumpSequence moves table's id sequence past the highest id, after rows
-// went in with ids of their own (PostgreSQL only: SQLite hands out the
-// next id from the table itself). Table names are constants of the caller.
-func (s *Store) bumpSequence(ctx context.Context, table string) error {
+// bumpSequence moves table's id sequence on to at least id, after rows
+// went in with ids of their own, so that a row added without one does not
+// take an id already used (PostgreSQL only: SQLite gives the next id from
+// the table itself). Table names are constants of the caller.
+func (s *Store) bumpSequence(ctx context.Context, table string, id int64) error {
 	if !s.Postgres() {
 		return nil
 	}
-	last, err := s.lastIssued(ctx, table)
-	if err != nil {
-		return err
-	}
-	var top int64
-	if err := s.conn(ctx).QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM "+table).Scan(&top); err != nil {
-		return err
-	}
-	if top <= last {
-		return nil
-	}
-	_, err = s.conn(ctx).ExecContext(ctx, "SELECT setval(pg_get_serial_sequence(?, 'id'), ?, true)", table, top)
+	_, err := s.conn(ctx).ExecContext(ctx, "SELECT setval(pg_get_serial_sequence(?, 'id'), ?, true) FROM "+table+"_id_seq WHERE last_value < ? OR NOT is_called",
+		table, id, id)
 	return err
 }
 

@@ -56,6 +56,7 @@ var noModel = map[string]string{
 	"goose_db_version": "the migration tool's own",
 	"sqlite_sequence":  "SQLite's own",
 	"job_locks":        "job leases (monitor/lease.go, plain SQL): job names, server names and times, nothing about a person",
+	"audit_head":       "the highest audit event id handed out: a number",
 }
 
 // personalWords are the words of a field's or column's name that make it
