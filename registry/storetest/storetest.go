@@ -123,8 +123,15 @@ func database(path string) (dsn, name string, fresh bool, err error) {
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 			return "", "", false, err
 		}
-		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-			return "", "", false, err
+		// Text compares under a collation that ignores punctuation, as a
+		// server in a real locale may: the schema must not depend on the
+		// server's locale (paths and codes are compared byte by byte).
+		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+
+			" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-u-ka-shifted' LOCALE 'C.UTF-8'"); err != nil {
+			if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+				made.Delete(name)
+				return "", "", false, err
+			}
 		}
 		fresh = true
 	}
