@@ -502,6 +502,9 @@ func (s *Scheduler) Start(ctx context.Context) {
 	}
 	// A run left "running" with no live lease was cut short when its server
 	// stopped (a run another server is doing holds its job's lease).
+	if err := s.releaseDead(base); err != nil {
+		s.log.Error("let go of stopped processes' job leases", slog.Any("error", err))
+	}
 	end := s.now().UTC()
 	if err := s.m.Store().Write(base).Model(&JobRun{}).Where("outcome = ?", OutcomeRunning).
 		Where("job NOT IN (SELECT job FROM job_locks WHERE holder <> '' AND expires_at > ?)", time.Now().UTC()).

@@ -4,17 +4,24 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
 
 // A job's lease lasts leaseTTL unless renewed; the server running it renews
-// it every leaseRenew. A server that dies mid-run holds it at most leaseTTL.
+// it every leaseRenew. A server that dies mid-run holds it at most leaseTTL
+// (a server restarted on the same host lets its dead process's leases go
+// at once, see releaseDead). Renewals go through the writer, which a long
+// write of the same server holds: leaseTTL is far longer than any write.
 const (
-	leaseTTL   = 2 * time.Minute
-	leaseRenew = 20 * time.Second
+	leaseTTL   = 5 * time.Minute
+	leaseRenew = 30 * time.Second
 )
 
 // newInstanceID names this server in the leases it holds: host, process
@@ -27,6 +34,43 @@ func newInstanceID() string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// releaseDead lets go the leases held by processes of this host that are
+// no longer running: a server killed and started again does not wait for
+// its old leases to run out before its start-up scan and report catch-up.
+func (s *Scheduler) releaseDead(ctx context.Context) error {
+	var held []struct{ Job, Holder string }
+	if err := s.m.Store().Read(ctx).Raw("SELECT job, holder FROM job_locks WHERE holder <> ''").Scan(&held).Error; err != nil {
+		return err
+	}
+	host, _, _ := strings.Cut(s.instance, "/")
+	for _, h := range held {
+		parts := strings.Split(h.Holder, "/")
+		if len(parts) != 3 || parts[0] != host {
+			continue
+		}
+		pid, err := strconv.Atoi(parts[1])
+		if err != nil || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		if _, err := s.update(ctx, h.Job, "holder = '', expires_at = NULL", "holder = ?", h.Job, h.Holder); err != nil {
+			return err
+		}
+		s.log.Info("job lease of a stopped process let go", slog.String("job", h.Job), slog.String("holder", h.Holder))
+	}
+	return nil
+}
+
+// processAlive reports whether a process with this id runs here; where
+// that cannot be told, it says yes (the lease then runs out by itself).
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM) || !errors.Is(err, os.ErrProcessDone) && !errors.Is(err, syscall.ESRCH)
 }
 
 // InstanceID is the name this scheduler's leases are held under.

@@ -2,7 +2,11 @@ package monitor
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -160,5 +164,38 @@ func TestDeadServersLeaseExpires(t *testing.T) {
 	var holder string
 	if err := st.Read(ctx).Raw("SELECT holder FROM job_locks WHERE job = ?", JobRetention).Scan(&holder).Error; err != nil || holder != "" {
 		t.Fatalf("lease after the run: %q %v", holder, err)
+	}
+}
+
+// TestRestartLetsGoOfItsDeadProcessLeases: a server killed mid-run and
+// started again on the same host does not wait for its old lease to run
+// out; a live process's lease, or another host's, is kept.
+func TestRestartLetsGoOfItsDeadProcessLeases(t *testing.T) {
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, jobsTZ)
+	a, _ := twoServers(t, &now)
+	ctx := context.Background()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _, _ := strings.Cut(a.InstanceID(), "/")
+	live := time.Now().UTC().Add(time.Minute)
+	for job, holder := range map[string]string{
+		JobRetention:   fmt.Sprintf("%s/%d/dead", host, dead.Process.Pid),
+		JobMaintenance: fmt.Sprintf("%s/%d/live", host, os.Getppid()),
+		JobReminders:   fmt.Sprintf("elsewhere/%d/dead", dead.Process.Pid),
+	} {
+		if err := a.m.Store().Write(ctx).Exec("INSERT INTO job_locks (job, holder, expires_at) VALUES (?, ?, ?)", job, holder, live).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.releaseDead(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for job, want := range map[string]bool{JobRetention: true, JobMaintenance: false, JobReminders: false} {
+		ok, err := a.acquire(ctx, job)
+		if err != nil || ok != want {
+			t.Errorf("%s: acquired %v (%v), want %v", job, ok, err, want)
+		}
 	}
 }
