@@ -141,7 +141,7 @@ func (s *Store) Officials(ctx context.Context, a Actor, f OfficialFilter, p Page
 			// E-mail addresses are sealed: found by their keyed hash, whole.
 			q = q.Where("officials.email_idx = ?", emailIdx)
 		} else if k := textnorm.Key(f.Q); k != "" {
-			q = q.Where("(officials.name_key LIKE ? ESCAPE '\\' OR officials.position LIKE ? ESCAPE '\\')", "%"+likeEscape(k)+"%", "%"+likeEscape(textnorm.Display(f.Q))+"%")
+			q = q.Where("(officials.name_key LIKE ? ESCAPE '\\' OR LOWER(officials.position) LIKE ? ESCAPE '\\')", "%"+likeEscape(k)+"%", "%"+likeEscape(strings.ToLower(textnorm.Display(f.Q)))+"%")
 		}
 		if f.Rank != 0 {
 			q = q.Where("officials.rank = ?", f.Rank)

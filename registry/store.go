@@ -18,6 +18,7 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -44,8 +45,10 @@ type Options struct {
 }
 
 // Store keeps the registry. Reads go through a pool of reader connections;
-// every write goes through a single writer connection in an immediate
-// transaction, so writers queue in Go instead of failing with SQLITE_BUSY.
+// every write goes through a single writer connection (on SQLite in an
+// immediate transaction, so writers queue in Go instead of failing with
+// SQLITE_BUSY; on PostgreSQL under one advisory lock shared by every
+// server, see Tx).
 type Store struct {
 	read   *gorm.DB
 	write  *gorm.DB
@@ -302,11 +305,15 @@ func (s *Store) migrations() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	dialect := goose.DialectSQLite3
-	if s.Postgres() {
-		dialect = goose.DialectPostgres
+	if !s.Postgres() {
+		return goose.NewProvider(goose.DialectSQLite3, db, sub)
 	}
-	return goose.NewProvider(dialect, db, sub)
+	// Servers started together on one database migrate one after another.
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
 }
 
 // Migrate applies every pending migration and returns how many ran.
