@@ -24,6 +24,17 @@ const (
 // Tx (a session's last-seen time, a job's lease) need no such order.
 const writeLockKey = 0x686f7a7572 // "hozur"
 
+// LockWrites takes, in a transaction of the caller's own on the writer (a
+// bulk load), the lock every write transaction takes on PostgreSQL; on
+// SQLite the writer connection is already the only one.
+func (s *Store) LockWrites(ctx context.Context, tx *sql.Tx) error {
+	if !s.Postgres() {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", writeLockKey)
+	return err
+}
+
 // Postgres reports whether the store runs on PostgreSQL.
 func (s *Store) Postgres() bool { return s.driver == DriverPostgres }
 

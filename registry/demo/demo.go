@@ -85,6 +85,9 @@ func Generate(ctx context.Context, s *registry.Store, opt Options) (Summary, err
 		return sum, fmt.Errorf("demo: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	if err := s.LockWrites(ctx, tx); err != nil {
+		return sum, fmt.Errorf("demo: %w", err)
+	}
 	if err := checkEmpty(ctx, tx); err != nil {
 		return sum, err
 	}
