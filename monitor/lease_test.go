@@ -199,3 +199,17 @@ func TestRestartLetsGoOfItsDeadProcessLeases(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitCoversScansWritesStart: a write that may touch any account
+// starts a full scan in the background; Wait returns only once it has
+// finished, so a server shutting down closes its store after it.
+func TestWaitCoversScansWritesStart(t *testing.T) {
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, jobsTZ)
+	s := jobsScheduler(t, &now)
+	s.m.OnChange(context.Background(), nil, true)
+	s.m.Wait()
+	last, err := s.m.LatestScan(context.Background())
+	if err != nil || last == nil || last.FinishedAt == nil || last.Trigger != "write" {
+		t.Fatalf("after Wait: %+v %v", last, err)
+	}
+}

@@ -45,6 +45,9 @@ type Monitor struct {
 	scanMu sync.Mutex
 	// rescans lets concurrent writes share their rescans (rescan.go).
 	rescans rescanGroup
+	// background counts the full scans a write started (OnChange), which
+	// Wait waits for before the store closes.
+	background sync.WaitGroup
 	// mailer sends e-mail; nil while e-mail is off.
 	mailer atomic.Pointer[Mailer]
 	// met counts jobs and deliveries for Prometheus (see metrics.go).
@@ -62,6 +65,10 @@ func New(store *registry.Store, set Settings, log *slog.Logger) *Monitor {
 	}
 	return &Monitor{store: store, set: set, log: log}
 }
+
+// Wait blocks until the full scans that writes started in the background
+// have finished: at shutdown, before the store closes.
+func (m *Monitor) Wait() { m.background.Wait() }
 
 // Store is the registry the monitor watches.
 func (m *Monitor) Store() *registry.Store { return m.store }

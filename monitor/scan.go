@@ -205,11 +205,11 @@ func chunks(ids []int64, n int) [][]int64 {
 func (m *Monitor) OnChange(ctx context.Context, accountIDs []int64, all bool) {
 	now := m.store.Now()
 	if all {
-		go func() {
+		m.background.Go(func() {
 			if _, err := m.Scan(context.WithoutCancel(ctx), now, "write", nil); err != nil {
 				m.log.Error("scan after a change", "error", err)
 			}
-		}()
+		})
 		return
 	}
 	if err := m.rescanShared(ctx, accountIDs); err != nil {
