@@ -113,6 +113,11 @@ func (s *Server) metricsAllowed(r *http.Request) bool {
 		g, w := sha256.Sum256([]byte(strings.TrimSpace(got))), sha256.Sum256([]byte(want))
 		return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 	}
+	// Behind a proxy (trusted_proxies set) a request from loopback may be
+	// anyone's, passed on by a proxy on this host: only the token opens.
+	if len(s.cfg.Security.TrustedProxies) > 0 {
+		return false
+	}
 	for _, h := range []string{"X-Forwarded-For", "X-Real-Ip", "Forwarded"} {
 		if r.Header.Get(h) != "" {
 			return false

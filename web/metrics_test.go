@@ -162,6 +162,7 @@ func TestMetricsAccess(t *testing.T) {
 	open := newOpsEnv(t, nil, nil)
 	withToken := newOpsEnv(t, func(c *config.Config) { c.Metrics.Token = token }, nil)
 	off := newOpsEnv(t, func(c *config.Config) { c.Metrics.Enabled = false }, nil)
+	proxied := newOpsEnv(t, func(c *config.Config) { c.Security.TrustedProxies = []string{"127.0.0.1/32"} }, nil)
 	for _, c := range []struct {
 		name   string
 		e      *testEnv
@@ -181,6 +182,7 @@ func TestMetricsAccess(t *testing.T) {
 		{"token, missing even from loopback", withToken, "127.0.0.1:40000", "", nil, http.StatusUnauthorized},
 		{"token, not bearer", withToken, "203.0.113.9:40000", "Basic " + token, nil, http.StatusUnauthorized},
 		{"disabled", off, "127.0.0.1:40000", "", nil, http.StatusNotFound},
+		{"no token, behind trusted proxies, from loopback", proxied, "127.0.0.1:40000", "", nil, http.StatusForbidden},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := scrape(c.e, c.remote, c.auth, c.header...); got != c.want {
