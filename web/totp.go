@@ -152,6 +152,9 @@ type totpData struct {
 }
 
 func (s *Server) renderTOTP(c echo.Context, p *Page, recovery []string, status int) error {
+	// The page may show the shared secret or the recovery codes: no copy
+	// of it is to be kept by the browser or anything in between.
+	c.Response().Header().Set("Cache-Control", "no-store")
 	u, _ := c.Get(ctxUser).(*registry.User)
 	if u == nil {
 		return registry.ErrUnauthenticated

@@ -179,6 +179,15 @@ func TestTOTPAdminMustEnrol(t *testing.T) {
 			t.Errorf("GET %s before enrolment: %d %q, want 303 to /profile/totp", path, status, loc)
 		}
 	}
+	// The page shows the shared secret: never to be cached.
+	if resp, err := b.client.Get(e.ts.URL + "/profile/totp"); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+		if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("enrolment page Cache-Control %q, want no-store", got)
+		}
+	}
 	status, body := b.get("/profile/totp")
 	if status != http.StatusOK {
 		t.Fatalf("enrolment page: %d", status)
