@@ -540,6 +540,11 @@ func (s *Store) ResetTOTP(ctx context.Context, a Actor, userID int64) error {
 		if err := s.dropFactor(ctx, userID); err != nil {
 			return err
 		}
+		// A reset may follow a lost or stolen phone: whoever is signed in
+		// as the user signs in again.
+		if err := s.db(ctx).Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
+			return fmt.Errorf("end sessions: %w", err)
+		}
 		return s.record(ctx, a, "totp_reset", "user", userID, map[string]any{"username": u.Username})
 	})
 }

@@ -263,6 +263,14 @@ func TestTOTPSignIn(t *testing.T) {
 	if _, err := s.Challenge(ctxb(), "not a challenge"); !errors.Is(err, ErrUnauthenticated) {
 		t.Errorf("unknown challenge: %v", err)
 	}
+	// A password changed meanwhile ends the sign-ins waiting for a code.
+	ch = signIn()
+	if _, err := s.UpdateUser(ctxb(), System, u.ID, UserInput{Username: u.Username, Password: "another long password", Role: u.Role, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.LoginCode(ctxb(), totpPolicy, ch, code(t, secret, c.now()), "10.0.0.1"); !errors.Is(err, ErrUnauthenticated) {
+		t.Errorf("a code for a sign-in begun with the old password: %v", err)
+	}
 	var logins int64
 	if err := s.Read(ctxb()).Raw("SELECT COUNT(*) FROM audit_events WHERE action = 'login' AND change LIKE '%\"second_factor\":\"totp\"%'").Scan(&logins).Error; err != nil {
 		t.Fatal(err)
@@ -342,7 +350,8 @@ func TestTOTPDisableAndReset(t *testing.T) {
 	if has := must[bool](t)(s.HasFactor(ctxb(), rev.ID)); has {
 		t.Error("factor still there after disabling")
 	}
-	if _, sess, _, err := s.Login(ctxb(), totpPolicy, "sara", "a long password", "10.0.0.2"); err != nil || sess == nil {
+	revSession, sess, _, err := s.Login(ctxb(), totpPolicy, "sara", "a long password", "10.0.0.2")
+	if err != nil || sess == nil {
 		t.Errorf("sign-in after disabling: %v", err)
 	}
 	revSecret, _ = enrol(t, s, rev)
@@ -359,6 +368,9 @@ func TestTOTPDisableAndReset(t *testing.T) {
 	}
 	if has := must[bool](t)(s.HasFactor(ctxb(), rev.ID)); has {
 		t.Error("factor still there after reset")
+	}
+	if _, _, err := s.SessionUser(ctxb(), totpPolicy, revSession); err == nil {
+		t.Error("the user's session outlived the reset of their factor")
 	}
 	if err := s.ResetTOTP(ctxb(), System, rev.ID); !errors.As(err, &ce) || ce.Key != "totp.not_enrolled" {
 		t.Errorf("reset with no factor: %v", err)

@@ -221,8 +221,11 @@ func (s *Store) UpdateUser(ctx context.Context, a Actor, id int64, in UserInput)
 			return fmt.Errorf("update user: %w", err)
 		}
 		if hash != "" || !in.Active || in.Role != cur.Role || ptrVal(cur.AgencyID) != ptrVal(idPtr(in.AgencyID)) || ptrVal(cur.OfficialID) != ptrVal(idPtr(in.OfficialID)) {
-			if err := s.db(ctx).Where("user_id = ?", id).Delete(&Session{}).Error; err != nil {
-				return fmt.Errorf("end sessions: %w", err)
+			// Sessions, and sign-ins waiting for their second factor.
+			for _, m := range []any{&Session{}, &SignInChallenge{}} {
+				if err := s.db(ctx).Where("user_id = ?", id).Delete(m).Error; err != nil {
+					return fmt.Errorf("end sessions: %w", err)
+				}
 			}
 		}
 		before := map[string]any{"username": cur.Username, "role": cur.Role, "agency_id": ptrVal(cur.AgencyID), "official_id": ptrVal(cur.OfficialID), "active": cur.Active, "locale": cur.Locale, "email": cur.Email}
