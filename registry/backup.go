@@ -418,3 +418,44 @@ func BuildVersion() string {
 	}
 	return v
 }
+
+// ErasedOfficials reads, from the SQLite database at path, the officials whose data key was destroyed, and when:
+// what a restore must erase again in the copy it puts in its place. A
+// database without the data_keys table has none.
+func ErasedOfficials(ctx context.Context, path string) ([]ErasedOfficial, error) {
+	// Not read-only: the last connection to close folds the write-ahead
+	// log in and removes it, as the server's does, leaving no files behind.
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = db.Close() }()
+	db.SetMaxOpenConns(1)
+	var tables int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'data_keys'").Scan(&tables); err != nil {
+		return nil, fmt.Errorf("erased officials: %w", err)
+	}
+	if tables == 0 {
+		return nil, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT official_id, destroyed_at FROM data_keys
+WHERE purpose = ? AND official_id IS NOT NULL AND wrapped = '' ORDER BY official_id`, keyOfficial)
+	if err != nil {
+		return nil, fmt.Errorf("erased officials: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []ErasedOfficial
+	for rows.Next() {
+		var e ErasedOfficial
+		var at sql.NullTime
+		if err := rows.Scan(&e.OfficialID, &at); err != nil {
+			return nil, fmt.Errorf("erased officials: %w", err)
+		}
+		e.DestroyedAt = at.Time
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("erased officials: %w", err)
+	}
+	return out, nil
+}

@@ -355,3 +355,45 @@ func (s *Store) ErasureBlockers(ctx context.Context, officialID int64) ([]string
 	}
 	return out, nil
 }
+
+// ErasedOfficial is an official whose data key was destroyed, and when.
+type ErasedOfficial struct {
+	OfficialID  int64
+	DestroyedAt time.Time
+}
+
+// ReapplyErasures erases everything personal of the officials given, as
+// a completed erasure of everything does, on a database restored from a
+// copy made before they were erased: their data key is destroyed, their
+// name and personal handles overwritten. Officials this database does not
+// hold, and those whose key is already destroyed, are skipped; each one
+// erased is audited, by the system. It returns how many were erased.
+func (s *Store) ReapplyErasures(ctx context.Context, erased []ErasedOfficial) (int, error) {
+	n := 0
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		for _, e := range erased {
+			var found int64
+			err := s.db(ctx).Model(&Official{}).Where(`id = ? AND NOT EXISTS (SELECT 1 FROM data_keys
+WHERE data_keys.official_id = officials.id AND data_keys.purpose = ? AND data_keys.wrapped = '')`, e.OfficialID, keyOfficial).Count(&found).Error
+			if err != nil {
+				return fmt.Errorf("re-apply erasures: %w", err)
+			}
+			if found == 0 {
+				continue
+			}
+			if err := s.erase(ctx, e.OfficialID, ErasureAll); err != nil {
+				return err
+			}
+			if err := s.record(ctx, System, "restore_erase", "official", e.OfficialID,
+				map[string]any{"erased_at": e.DestroyedAt.UTC().Format(time.RFC3339)}); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}

@@ -29,7 +29,10 @@ The server must be stopped: a running hozur serve holds DATA/hozur.lock, and
 restore refuses while it does. Before anything is touched the backup is
 checked: an SQLite file, PRAGMA integrity_check, a schema no newer than this
 binary's, an audit trail whose hash chain holds, and the SHA-256 in
-FILE.manifest.json when there is one. Then the current database is kept
+FILE.manifest.json when there is one. Erasures are final: the officials
+whose data key was destroyed in the database being replaced are erased again
+in the copy (key destroyed, name and personal handles overwritten, one audit
+event each), and the count is printed. Then the current database is kept
 aside as hozur.db.before-restore-<UTC time> (with its write-ahead log), and
 the copy is moved into place in one rename.
 
@@ -78,6 +81,9 @@ type restoreResult struct {
 	Previous      string // where the database it replaced was kept; "" if there was none
 	Keys          registry.KeyCheck
 	NoKey         bool // there is no master key in place at all
+	// Reapplied is how many erasures made in the database replaced, since
+	// the backup, were made again in the copy.
+	Reapplied int
 }
 
 // restoreBackup checks the backup at file and puts it in place of cfg's
@@ -97,6 +103,15 @@ func restoreBackup(ctx context.Context, cfg config.Config, keys registry.MasterK
 	if err := checkBackupFile(file, &res, out); err != nil {
 		return res, err
 	}
+	// Erasures are final: the officials erased in the database being
+	// replaced are erased again in the copy before it takes its place.
+	var erased []registry.ErasedOfficial
+	if _, err := os.Stat(live); err == nil {
+		if erased, err = registry.ErasedOfficials(ctx, live); err != nil {
+			return res, fmt.Errorf("read the erasures of the database it replaces (%s): %w: nothing was changed; "+
+				"if that database is beyond reading, move it away first and erase again whoever was erased since the backup", live, err)
+		}
+	}
 	// The checks run on a copy in the database's directory, which then
 	// becomes the database in one rename: the backup itself is never
 	// opened for writing.
@@ -110,7 +125,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, keys registry.MasterK
 			removeDatabaseFiles(tmp)
 		}
 	}()
-	if err := checkRestoreCopy(ctx, tmp, keys, &res, out); err != nil {
+	if err := checkRestoreCopy(ctx, tmp, keys, erased, &res, out); err != nil {
 		return res, err
 	}
 	res.NoKey = keys == nil
@@ -204,7 +219,7 @@ func copyForRestore(file, dir string) (string, error) {
 
 // checkRestoreCopy opens the copy and checks it: integrity, schema
 // version, audit chain, and which data keys the master key unwraps.
-func checkRestoreCopy(ctx context.Context, tmp string, keys registry.MasterKeys, res *restoreResult, out io.Writer) (err error) {
+func checkRestoreCopy(ctx context.Context, tmp string, keys registry.MasterKeys, erased []registry.ErasedOfficial, res *restoreResult, out io.Writer) (err error) {
 	st, err := registry.Open(registry.Options{Path: tmp, MasterKeys: keys, MaxReaders: 2})
 	if err != nil {
 		return fmt.Errorf("open the backup: %w: nothing was changed", err)
@@ -239,6 +254,9 @@ func checkRestoreCopy(ctx context.Context, tmp string, keys registry.MasterKeys,
 		return fmt.Errorf("the backup's audit trail is broken at event %d (%s: %s): nothing was changed", rep.Break.EventID, rep.Break.Kind, rep.Break.Reason)
 	}
 	res.AuditEvents = rep.Events
+	if res.Reapplied, err = st.ReapplyErasures(ctx, erased); err != nil {
+		return fmt.Errorf("re-apply erasures to the backup: %w: nothing was changed", err)
+	}
 	if res.Keys, err = st.CheckDataKeys(ctx); err != nil {
 		return fmt.Errorf("the backup: %w: nothing was changed", err)
 	}
@@ -247,6 +265,7 @@ func checkRestoreCopy(ctx context.Context, tmp string, keys registry.MasterKeys,
 		pending = fmt.Sprintf(" (this binary's is %d: the server migrates it at start)", latest)
 	}
 	fmt.Fprintf(out, "checked the backup: integrity ok, schema version %d%s, audit trail ok (%d events)\n", res.SchemaVersion, pending, rep.Events)
+	fmt.Fprintf(out, "re-applied %d erasures made since the backup (officials erased in the database it replaces)\n", res.Reapplied)
 	return nil
 }
 
