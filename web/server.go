@@ -118,9 +118,9 @@ func (s *Server) Run(ctx context.Context, addr string) error {
 // Serve serves on ln until ctx ends, then shuts down in order: it stops
 // accepting connections and lets the requests in flight finish, lets the
 // imports being applied finish their transaction, then stops the
-// scheduler and waits for the jobs running and the scans writes started. When it returns, nothing uses
-// the store any more: the caller closes it. With tls.cert_file and
-// tls.key_file it serves HTTPS, TLS 1.2 at least.
+// scheduler and waits for the jobs running and the scans writes started.
+// When it returns, nothing uses the store any more: the caller closes it.
+// With tls.cert_file and tls.key_file it serves HTTPS, TLS 1.2 at least.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var errs []error
 	if srv, err := s.httpServer(); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -77,11 +78,18 @@ generated password that is printed once.`,
 				return err
 			}
 			log.Info("hozur starting", slog.String("version", version), slog.String("url", cfg.PublicURL()), slog.String("data", cfg.DataDir))
+			// Listen first: a taken port stops the start before any job
+			// (the start-up scan, a weekly report's catch-up and its mail)
+			// has begun.
+			ln, err := net.Listen("tcp", cfg.Addr)
+			if err != nil {
+				return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+			}
 			srv.Scheduler().Start(ctx)
-			// On SIGINT or SIGTERM, Run lets the requests in flight, the
+			// On SIGINT or SIGTERM, Serve lets the requests in flight, the
 			// imports and the running jobs finish; the store closes after
 			// (deferred above).
-			return srv.Run(ctx, cfg.Addr)
+			return srv.Serve(ctx, ln)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")

@@ -97,3 +97,34 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 		_ = ln.Close()
 	}
 }
+
+// A taken port stops serve before any job has begun: no start-up scan
+// runs against a server that never listened.
+func TestServeOnATakenPortStartsNoJob(t *testing.T) {
+	t.Setenv("HOZUR_ADMIN_PASSWORD", "a long admin password")
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if _, _, err := run(t, "", "serve", "--data", dir, "--addr", ln.Addr().String()); err == nil || !strings.Contains(err.Error(), "listen") {
+		t.Fatalf("serve on a taken port: %v", err)
+	}
+	if _, _, err := run(t, "", "migrate", "--data", dir); err != nil {
+		t.Fatal(err)
+	}
+	cfgDir := filepath.Join(dir, "hozur.db")
+	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, cfgDir), Path: cfgDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var runs int64
+	if err := st.Read(context.Background()).Raw("SELECT COUNT(*) FROM job_runs").Scan(&runs).Error; err != nil {
+		t.Fatal(err)
+	}
+	if runs != 0 {
+		t.Errorf("%d job runs recorded by a server that never listened", runs)
+	}
+}
