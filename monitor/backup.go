@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"hozur/config"
@@ -27,14 +28,21 @@ type BackupPolicy struct {
 	Off string
 }
 
-// backupPattern is the job's own naming: only these files are ever
-// deleted from the directory.
-var backupPattern = regexp.MustCompile(`^hozur-[0-9]{8}T[0-9]{6}Z\.db$`)
+// backupPattern is the naming of the schedule's copies: only these files
+// are ever deleted from the directory.
+var backupPattern = regexp.MustCompile(`^hozur-([0-9]{8}T[0-9]{6}Z)\.db$`)
 
-// BackupFileName is the name of the backup made at t:
-// hozur-YYYYMMDDTHHMMSSZ.db, in UTC, so names sort as times do.
+// BackupFileName is the name of the scheduled backup made at t:
+// hozur-YYYYMMDDTHHMMSSZ.db, in UTC.
 func BackupFileName(t time.Time) string {
 	return "hozur-" + t.UTC().Format("20060102T150405Z") + ".db"
+}
+
+// ManualBackupFileName is the name of a backup run by hand at t:
+// hozur-manual-YYYYMMDDTHHMMSSZ.db. The rotation never deletes these, so
+// runs by hand cannot push the schedule's restore points out.
+func ManualBackupFileName(t time.Time) string {
+	return "hozur-manual-" + t.UTC().Format("20060102T150405Z") + ".db"
 }
 
 // BackupResult is what a backup run did, kept as its run's detail.
@@ -49,7 +57,7 @@ type BackupResult struct {
 // newest Keep of them.
 func (s *Scheduler) backupJob(pol BackupPolicy) JobFunc {
 	return func(ctx context.Context, now time.Time) error {
-		res, err := Backup(ctx, s.m.Store(), now, pol)
+		res, err := Backup(ctx, s.m.Store(), now, pol, TriggerOf(ctx) == TriggerManual)
 		if res.File != "" {
 			SetRunDetail(ctx, res)
 		}
@@ -58,9 +66,11 @@ func (s *Scheduler) backupJob(pol BackupPolicy) JobFunc {
 }
 
 // Backup writes the backup of now into pol.Dir (made 0700 if missing),
-// then deletes the oldest of the job's own copies beyond pol.Keep, with
-// their manifests. Files not named as the job names them are left alone.
-func Backup(ctx context.Context, st *registry.Store, now time.Time, pol BackupPolicy) (BackupResult, error) {
+// then deletes the oldest of the schedule's copies beyond pol.Keep, with
+// their manifests. A copy made by hand (manual) is named apart and is
+// neither deleted nor counted; files not named as the job names them are
+// left alone.
+func Backup(ctx context.Context, st *registry.Store, now time.Time, pol BackupPolicy, manual bool) (BackupResult, error) {
 	var res BackupResult
 	if pol.Keep < 1 {
 		return res, fmt.Errorf("backup: keep %d copies: at least one", pol.Keep)
@@ -69,33 +79,64 @@ func Backup(ctx context.Context, st *registry.Store, now time.Time, pol BackupPo
 		return res, fmt.Errorf("backup: %w", err)
 	}
 	name := BackupFileName(now)
+	if manual {
+		name = ManualBackupFileName(now)
+	}
 	m, err := st.WriteBackup(ctx, filepath.Join(pol.Dir, name), registry.BackupOptions{})
 	if err != nil {
 		return res, err
 	}
 	res.File, res.Size, res.SHA256 = name, m.Size, m.SHA256
-	res.Deleted, err = pruneBackups(pol.Dir, pol.Keep)
+	if manual {
+		return res, nil
+	}
+	res.Deleted, err = pruneBackups(pol.Dir, pol.Keep, name)
 	return res, err
 }
 
-// pruneBackups deletes all but the newest keep backups of the job's
-// naming in dir, each with its manifest, and returns their names.
-func pruneBackups(dir string, keep int) ([]string, error) {
+// pruneBackups deletes all but the newest keep scheduled backups in dir,
+// each with its manifest, and returns their names. The copy just written
+// is always kept, and counts as one of keep. Copies are ordered by the
+// time their manifest says they were made, else by the time in their
+// name: a copy dated ahead by a clock once wrong never has a new copy
+// deleted in its place.
+func pruneBackups(dir string, keep int, just string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
-	var names []string
-	for _, e := range entries {
-		if e.Type().IsRegular() && backupPattern.MatchString(e.Name()) {
-			names = append(names, e.Name())
-		}
+	type copyAt struct {
+		name string
+		at   time.Time
 	}
-	slices.Sort(names)
-	if len(names) <= keep {
+	var others []copyAt
+	for _, e := range entries {
+		sub := backupPattern.FindStringSubmatch(e.Name())
+		if !e.Type().IsRegular() || sub == nil || e.Name() == just {
+			continue
+		}
+		c := copyAt{name: e.Name()}
+		c.at, _ = time.Parse("20060102T150405Z", sub[1])
+		if m, ok, err := registry.ReadManifest(filepath.Join(dir, e.Name())); err == nil && ok && !m.CreatedAt.IsZero() {
+			c.at = m.CreatedAt
+		}
+		others = append(others, c)
+	}
+	if len(others) <= keep-1 {
 		return nil, nil
 	}
-	old := names[:len(names)-keep]
+	// Newest first; the name breaks ties.
+	slices.SortFunc(others, func(a, b copyAt) int {
+		if c := b.at.Compare(a.at); c != 0 {
+			return c
+		}
+		return strings.Compare(b.name, a.name)
+	})
+	var old []string
+	for _, c := range others[keep-1:] {
+		old = append(old, c.name)
+	}
+	slices.Sort(old)
 	var errs []error
 	for _, n := range old {
 		p := filepath.Join(dir, n)

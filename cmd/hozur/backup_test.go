@@ -424,7 +424,7 @@ func TestScheduledBackupKeepsTheNewest(t *testing.T) {
 	var made []string
 	for i := range 3 {
 		now = now.Add(time.Duration(i+1) * time.Hour)
-		run, err := jobs.RunNow(context.Background(), monitor.JobBackup, monitor.TriggerManual)
+		run, err := jobs.RunNow(context.Background(), monitor.JobBackup, monitor.TriggerSchedule)
 		if err != nil || run.Outcome != monitor.OutcomeOK {
 			t.Fatalf("run %d: %v %+v", i, err, run)
 		}
@@ -441,6 +441,24 @@ func TestScheduledBackupKeepsTheNewest(t *testing.T) {
 		}
 		made = append(made, res.File)
 	}
+	// Runs by hand are named apart and never rotate the schedule's copies
+	// away, however many there are.
+	var manual []string
+	for i := range 3 {
+		now = now.Add(time.Minute)
+		run, err := jobs.RunNow(context.Background(), monitor.JobBackup, monitor.TriggerManual)
+		if err != nil || run.Outcome != monitor.OutcomeOK {
+			t.Fatalf("manual run %d: %v %+v", i, err, run)
+		}
+		var res monitor.BackupResult
+		if err := json.Unmarshal([]byte(run.Detail), &res); err != nil {
+			t.Fatalf("detail %q: %v", run.Detail, err)
+		}
+		if res.File != monitor.ManualBackupFileName(now) || len(res.Deleted) != 0 {
+			t.Errorf("manual run %d: %+v", i, res)
+		}
+		manual = append(manual, res.File, res.File+".manifest.json")
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -450,6 +468,7 @@ func TestScheduledBackupKeepsTheNewest(t *testing.T) {
 		names = append(names, e.Name())
 	}
 	want := []string{"hozur-20200101T000000Z.db.bak", made[1], made[1] + ".manifest.json", made[2], made[2] + ".manifest.json", "hozur-manual.db", "notes.txt"}
+	want = append(want, manual...)
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Fatalf("backup directory holds %v, want %v", names, want)
