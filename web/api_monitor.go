@@ -263,6 +263,9 @@ func (s *Server) apiJobRun(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := mayRunJob(actorOf(c), name); err != nil {
+		return err
+	}
 	run, err := s.jobs.RunNow(context.WithoutCancel(c.Request().Context()), name, monitor.TriggerManual)
 	if err != nil {
 		return err

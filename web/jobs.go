@@ -27,6 +27,8 @@ var outcomeColours = map[string]string{monitor.OutcomeOK: "tag-green", monitor.O
 type jobRow struct {
 	Name, Title, Schedule, Spec, Next string
 	Last                              *jobRunRow
+	// CanRun: the user may run this job by hand.
+	CanRun bool
 }
 
 // jobRunRow is one run of a job.
@@ -61,8 +63,9 @@ func jobRunRows(p *Page, runs []monitor.JobRun) []jobRunRow {
 	return out
 }
 
-func jobRowOf(p *Page, j monitor.JobInfo) jobRow {
-	r := jobRow{Name: j.Name, Title: p.L.T("job." + j.Name), Schedule: scheduleWords(p.L, j.Spec), Spec: j.Spec, Next: p.L.DateTime(j.NextRun)}
+func jobRowOf(p *Page, a registry.Actor, j monitor.JobInfo) jobRow {
+	r := jobRow{Name: j.Name, Title: p.L.T("job." + j.Name), Schedule: scheduleWords(p.L, j.Spec), Spec: j.Spec, Next: p.L.DateTime(j.NextRun),
+		CanRun: mayRunJob(a, j.Name) == nil}
 	if j.LastRun != nil {
 		r.Last = &jobRunRows(p, []monitor.JobRun{*j.LastRun})[0]
 	}
@@ -104,7 +107,7 @@ func (s *Server) jobList(c echo.Context) error {
 	}
 	rows := make([]jobRow, len(jobs))
 	for i, j := range jobs {
-		rows[i] = jobRowOf(p, j)
+		rows[i] = jobRowOf(p, a, j)
 	}
 	p.Data = map[string]any{"Rows": rows, "CanRun": p.Can("create", "job"), "Zone": s.tz.String()}
 	return s.render(c, http.StatusOK, "jobs", p)
@@ -121,22 +124,35 @@ func (s *Server) jobShow(c echo.Context) error {
 		return err
 	}
 	p := s.page(c, "jobs", "")
-	row := jobRowOf(p, j)
+	row := jobRowOf(p, a, j)
 	p.Title = row.Title
 	res, err := s.mon.JobRuns(ctx, j.Name, pageParams(c))
 	if err != nil {
 		return err
 	}
-	p.Data = map[string]any{"Job": row, "Runs": jobRunRows(p, res.Items), "Nav": listNav(p, res), "CanRun": p.Can("create", "job")}
+	p.Data = map[string]any{"Job": row, "Runs": jobRunRows(p, res.Items), "Nav": listNav(p, res), "CanRun": row.CanRun}
 	return s.render(c, http.StatusOK, "job", p)
+}
+
+// mayRunJob says whether the actor may run the job by hand: those who may
+// create on jobs may run them, but a backup only an admin, since each
+// copy holds every record and manual copies are kept until deleted.
+func mayRunJob(a registry.Actor, name string) error {
+	if !a.MayEver(registry.ActionCreate, registry.ResJob) {
+		return registry.ErrForbidden
+	}
+	if name == monitor.JobBackup && a.Role != registry.RoleAdmin {
+		return &registry.ForbiddenError{Key: "jobs.backup_admin_only"}
+	}
+	return nil
 }
 
 // jobRun starts a job in the background and shows its runs.
 func (s *Server) jobRun(c echo.Context) error {
-	if !actorOf(c).MayEver(registry.ActionCreate, registry.ResJob) {
-		return registry.ErrForbidden
-	}
 	name := c.Param("name")
+	if err := mayRunJob(actorOf(c), name); err != nil {
+		return err
+	}
 	run, err := s.jobs.Launch(name, monitor.TriggerManual)
 	if err != nil { // an unknown job is not found
 		return err
