@@ -392,6 +392,40 @@ const accountColumns = `accounts.*, platforms.code AS platform_code, platforms.n
 platforms.origin AS origin, agencies.name AS agency_name, agencies.name_en AS agency_name_en, agencies.path AS agency_path,
 COALESCE(officials.name, '') AS official_name, COALESCE(officials.serving, TRUE) AS official_serving`
 
+// accountListColumns are accountColumns named one by one, in the order
+// scanAccountViews reads them.
+const accountListColumns = `accounts.id, accounts.platform_id, accounts.handle, accounts.display, accounts.url, accounts.agency_id,
+accounts.official_id, accounts.agency_at0, accounts.agency_at1, accounts.agency_at2, accounts.agency_at3, accounts.agency_at4,
+accounts.capacity, accounts.status, accounts.source, accounts.verification, accounts.opened_on, accounts.closure_deadline,
+accounts.verified_at, accounts.closed_at, accounts.created_at, accounts.updated_at,
+platforms.code, platforms.name, platforms.name_en, platforms.origin, agencies.name, agencies.name_en, agencies.path,
+COALESCE(officials.name, ''), COALESCE(officials.serving, TRUE)`
+
+// scanAccountViews reads a page of accounts selected with
+// accountListColumns. By hand, not through gorm's reflection, which took a
+// fifth of a list request's time.
+func scanAccountViews(q *gorm.DB) ([]AccountView, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	var out []AccountView
+	for rows.Next() {
+		var v AccountView
+		a := &v.Account
+		if err := rows.Scan(&a.ID, &a.PlatformID, &a.Handle, &a.Display, &a.URL, &a.AgencyID, &a.OfficialID,
+			&a.AgencyAt0, &a.AgencyAt1, &a.AgencyAt2, &a.AgencyAt3, &a.AgencyAt4, &a.Capacity, &a.Status, &a.Source, &a.Verification,
+			&a.OpenedOn, &a.ClosureDeadline, &a.VerifiedAt, &a.ClosedAt, &a.CreatedAt, &a.UpdatedAt,
+			&v.PlatformCode, &v.PlatformName, &v.PlatformNameEn, &v.Origin, &v.AgencyName, &v.AgencyNameEn, &v.AgencyPath,
+			&v.OfficialName, &v.OfficialServing); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // accountJoins: CROSS JOIN tells SQLite to keep accounts as the outer loop,
 // so "newest first" walks the accounts index; left to itself it scanned the
 // 15 platforms first and sorted a million rows (6.8 s against 0.4 ms).
@@ -538,11 +572,11 @@ func (s *Store) Accounts(ctx context.Context, a Actor, f AccountFilter, p Page) 
 	if res.Total, res.TotalCapped, err = boundedCount(p, base()); err != nil {
 		return res, fmt.Errorf("count accounts: %w", err)
 	}
-	q, spec, _, err := keyset(base().Select(accountColumns).Joins(s.joins(accountJoins)), p, accountSorts, "-id", "accounts.id")
+	q, spec, _, err := keyset(base().Select(accountListColumns).Joins(s.joins(accountJoins)), p, accountSorts, "-id", "accounts.id")
 	if err != nil {
 		return res, err
 	}
-	if err := q.Scan(&res.Items).Error; err != nil {
+	if res.Items, err = scanAccountViews(q); err != nil {
 		return res, fmt.Errorf("list accounts: %w", err)
 	}
 	// The cursor holds the stored handle (a personal account's token,
