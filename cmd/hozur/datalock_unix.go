@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,4 +57,40 @@ func lockDatabase(cfg config.Config) (release func(), err error) {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) //nolint:gosec // G115: a descriptor fits an int
 		_ = f.Close()
 	}, nil
+}
+
+// chownTarget is who should own the files restore writes into dir when it
+// runs as euid: the owner of dir, when restore runs as root and dir
+// belongs to another user (the service's); ok false means leave them.
+func chownTarget(euid int, dir string) (uid, gid int, ok bool, err error) {
+	if euid != 0 {
+		return 0, 0, false, nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	st, isUnix := fi.Sys().(*syscall.Stat_t)
+	if !isUnix || st.Uid == 0 {
+		return 0, 0, false, nil
+	}
+	return int(st.Uid), int(st.Gid), true, nil
+}
+
+// chownRestored gives the restored database at live, and the lock file
+// beside it, to the owner of the data directory when restore runs as
+// root (`sudo hozur restore`): a server running as that user must be able
+// to open them.
+func chownRestored(live string) error {
+	dir := filepath.Dir(live)
+	uid, gid, ok, err := chownTarget(os.Geteuid(), dir)
+	if err != nil || !ok {
+		return err
+	}
+	for _, p := range []string{live, filepath.Join(dir, lockFileName)} {
+		if err := os.Lchown(p, uid, gid); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("give %s to the data directory's owner (uid %d): %w", p, uid, err)
+		}
+	}
+	return nil
 }

@@ -140,11 +140,26 @@ func restoreBackup(ctx context.Context, cfg config.Config, keys registry.MasterK
 	if res.Previous != "" {
 		fmt.Fprintf(out, "kept the database it replaces as %s\n", res.Previous)
 	}
-	if err := os.Rename(tmp, live); err != nil {
-		return res, fmt.Errorf("put the backup in place: %w", err)
+	if err := renameFile(tmp, live); err != nil {
+		err = fmt.Errorf("put the backup in place: %w", err)
+		if res.Previous == "" {
+			return res, err
+		}
+		if back := putBack(res.Previous, live); back != nil {
+			// Nothing is deleted: the operator puts one of them in place.
+			placed = true
+			return res, fmt.Errorf("%w; moving the database it was to replace back failed too (%v): that database is at %s "+
+				"(its write-ahead log, if it had one, at %s-wal), and the checked copy of the backup at %s; "+
+				"move one of them to %s before starting the server, which would otherwise make an empty registry",
+				err, back, res.Previous, res.Previous, tmp, live)
+		}
+		return res, fmt.Errorf("%w: the database it was to replace is back in place, unchanged", err)
 	}
 	placed = true
 	if err := syncDirectory(filepath.Dir(live)); err != nil {
+		return res, err
+	}
+	if err := chownRestored(live); err != nil {
 		return res, err
 	}
 	fmt.Fprintf(out, "restored %s to %s\n", file, live)
@@ -267,6 +282,23 @@ func checkRestoreCopy(ctx context.Context, tmp string, keys registry.MasterKeys,
 	fmt.Fprintf(out, "checked the backup: integrity ok, schema version %d%s, audit trail ok (%d events)\n", res.SchemaVersion, pending, rep.Events)
 	fmt.Fprintf(out, "re-applied %d erasures made since the backup (officials erased in the database it replaces)\n", res.Reapplied)
 	return nil
+}
+
+// renameFile is os.Rename; tests make it fail.
+var renameFile = os.Rename
+
+// putBack moves the database kept aside at aside, with its log, back to
+// live, after the backup could not be put in its place.
+func putBack(aside, live string) error {
+	for _, suffix := range []string{"-wal", "-journal"} {
+		if err := renameFile(aside+suffix, live+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	if err := renameFile(aside, live); err != nil {
+		return err
+	}
+	return syncDirectory(filepath.Dir(live))
 }
 
 // keepAside moves the database at live, with its write-ahead log, to a
