@@ -120,6 +120,8 @@ func (m *Monitor) reconcile(ctx context.Context, now time.Time, u *universe, fou
 		if err != nil {
 			return fmt.Errorf("reconcile: %w", err)
 		}
+		w := newFlagWriter(ctx, db, m.store.Rebind)
+		defer w.close()
 		var resolve, seen []int64
 		for _, f := range open {
 			k := finding{Rule: f.Rule, SubjectType: f.SubjectType, SubjectID: f.SubjectID}.key()
@@ -131,52 +133,35 @@ func (m *Monitor) reconcile(ctx context.Context, now time.Time, u *universe, fou
 			delete(found, k)
 			seen = append(seen, f.ID)
 			if nf.Severity != f.Severity || nf.Args != f.Args || nf.AgencyID != f.AgencyID {
-				if err := db.Model(&Flag{}).Where("id = ?", f.ID).Updates(map[string]any{"severity": nf.Severity, "args": nf.Args,
-					"agency_id": nf.AgencyID, "official_id": nf.OfficialID}).Error; err != nil {
+				if err := w.exec("UPDATE flags SET severity = ?, args = ?, agency_id = ?, official_id = ? WHERE id = ?",
+					nf.Severity, nf.Args, nf.AgencyID, nf.OfficialID, f.ID); err != nil {
 					return fmt.Errorf("reconcile: %w", err)
 				}
 			}
 		}
-		for _, ids := range chunks(resolve, 500) {
-			if err := db.Model(&Flag{}).Where("id IN ?", ids).Updates(map[string]any{"status": FlagResolved, "resolved_at": now}).Error; err != nil {
-				return fmt.Errorf("reconcile: %w", err)
-			}
+		if err := w.byIDs("UPDATE flags SET status = ?, resolved_at = ?", resolve, FlagResolved, now); err != nil {
+			return fmt.Errorf("reconcile: %w", err)
 		}
 		if u.full() {
-			if err := db.Model(&Flag{}).Where("resolved_at IS NULL").Update("last_seen_at", now).Error; err != nil {
+			if err := w.exec("UPDATE flags SET last_seen_at = ? WHERE resolved_at IS NULL", now); err != nil {
 				return fmt.Errorf("reconcile: %w", err)
 			}
-		} else {
-			for _, ids := range chunks(seen, 500) {
-				if err := db.Model(&Flag{}).Where("id IN ?", ids).Update("last_seen_at", now).Error; err != nil {
+		} else if err := w.byIDs("UPDATE flags SET last_seen_at = ?", seen, now); err != nil {
+			return fmt.Errorf("reconcile: %w", err)
+		}
+		// The new flags, 500 to a statement, as they come from the map: a
+		// registry's first scan opens hundreds of thousands.
+		fresh := make([]finding, 0, min(len(found), 500))
+		for _, f := range found {
+			if fresh = append(fresh, f); len(fresh) == cap(fresh) {
+				if err := w.insert(fresh, FlagOpen, now); err != nil {
 					return fmt.Errorf("reconcile: %w", err)
 				}
+				fresh = fresh[:0]
 			}
 		}
-		// The new flags go in 500 at a time, made as they go: a registry's
-		// first scan opens hundreds of thousands.
-		fresh := make([]Flag, 0, min(len(found), 500))
-		write := func() error {
-			if len(fresh) == 0 {
-				return nil
-			}
-			if err := db.Create(&fresh).Error; err != nil {
-				return fmt.Errorf("reconcile: %w", err)
-			}
-			fresh = fresh[:0]
-			return nil
-		}
-		for _, f := range found {
-			fresh = append(fresh, Flag{Rule: f.Rule, Severity: f.Severity, SubjectType: f.SubjectType, SubjectID: f.SubjectID, AccountID: f.AccountID,
-				OfficialID: f.OfficialID, AgencyID: f.AgencyID, Args: f.Args, Status: FlagOpen, OpenedAt: now, LastSeenAt: now})
-			if len(fresh) == cap(fresh) {
-				if err := write(); err != nil {
-					return err
-				}
-			}
-		}
-		if err := write(); err != nil {
-			return err
+		if err := w.insert(fresh, FlagOpen, now); err != nil {
+			return fmt.Errorf("reconcile: %w", err)
 		}
 		sc.Opened, sc.Resolved = int64(len(found)), int64(len(resolve))
 		if u.full() {
