@@ -154,7 +154,7 @@ func (a *app) runBench(cmd *cobra.Command, f benchFlags) error {
 		for i, n := range sizes {
 			opt := opt
 			opt.Only = map[string]bool{bench.APIList: true, bench.Scan: true, bench.Report: true, bench.Import: true}
-			opt.ImportRows = max(1, int(n/10))
+			opt.ImportRows = -1 // a tenth of the registry, once counted
 			gen := int(n)
 			if math.Abs(float64(have-n)) <= float64(n)/10 {
 				gen = 0 // the given registry is this size
@@ -243,6 +243,9 @@ func benchOne(ctx context.Context, cfg config.Config, dir, gen string, opt bench
 	var accounts int64
 	if err := st.Read(ctx).Raw("SELECT COUNT(*) FROM accounts").Row().Scan(&accounts); err != nil {
 		return 0, nil, err
+	}
+	if opt.ImportRows < 0 {
+		opt.ImportRows = max(1, int(accounts/10))
 	}
 	// The scheduler is not started: a job firing during a measurement
 	// would measure the job.
