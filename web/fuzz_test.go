@@ -9,13 +9,11 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"hozur/config"
 	"hozur/registry"
-	"hozur/registry/storetest"
 )
 
 // fuzzTarget is a server with a small registry, an administrator's token
@@ -31,16 +29,8 @@ func newFuzzTarget(f *testing.F) *fuzzTarget {
 	f.Helper()
 	cfg := config.Default()
 	cfg.DataDir = f.TempDir()
-	dbPath := filepath.Join(cfg.DataDir, "hozur.db")
-	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(f, dbPath), Path: dbPath})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = st.Close() })
+	st := testStore(f, cfg.DataDir, nil)
 	ctx := context.Background()
-	if _, err := st.Migrate(ctx); err != nil {
-		f.Fatal(err)
-	}
 	ag, err := st.CreateAgency(ctx, registry.System, registry.AgencyInput{Code: "MOH", Name: "وزارت بهداشت", Kind: registry.KindMinistry})
 	if err != nil {
 		f.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"hozur/config"
 	"hozur/registry"
@@ -26,12 +27,13 @@ type testEnv struct {
 	ts    *httptest.Server
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+// testStore opens the store of dataDir on the database the suite runs on
+// (registry/storetest), migrated, and closes it when the test ends. now is
+// its clock; nil means time.Now.
+func testStore(t testing.TB, dataDir string, now func() time.Time) *registry.Store {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	dbPath := filepath.Join(cfg.DataDir, "hozur.db")
-	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath})
+	dbPath := filepath.Join(dataDir, "hozur.db")
+	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +41,14 @@ func newTestEnv(t *testing.T) *testEnv {
 	if _, err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	st := testStore(t, cfg.DataDir, nil)
 	srv, err := New(cfg, st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

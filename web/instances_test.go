@@ -7,12 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"testing"
 
 	"hozur/config"
 	"hozur/registry"
-	"hozur/registry/storetest"
 )
 
 // second starts another server on e's database, with a store of its own,
@@ -21,15 +19,8 @@ func (e *testEnv) second() *testEnv {
 	e.t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = e.srv.cfg.DataDir
-	dbPath := filepath.Join(cfg.DataDir, "hozur.db")
-	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(e.t, dbPath), Path: dbPath})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { _ = st.Close() })
-	if pending, err := st.Pending(context.Background()); err != nil || pending {
-		e.t.Fatalf("second server's schema: pending %v, %v", pending, err)
-	}
+	// It migrates at start as serve does: nothing is left to apply.
+	st := testStore(e.t, cfg.DataDir, nil)
 	srv, err := New(cfg, st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		e.t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"hozur/config"
 	"hozur/monitor"
 	"hozur/registry"
-	"hozur/registry/storetest"
 )
 
 // newOpsEnv is newTestEnv with a configuration of the test's own and a
@@ -27,15 +25,7 @@ func newOpsEnv(t *testing.T, mutate func(*config.Config), log *slog.Logger) *tes
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	path := filepath.Join(cfg.DataDir, "hozur.db")
-	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, path), Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := testStore(t, cfg.DataDir, nil)
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -46,14 +45,8 @@ func newTOTPEnv(t *testing.T, clock *testClock) *testEnv {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.Security.TOTP = true
-	st, err := registry.Open(registry.Options{Path: filepath.Join(cfg.DataDir, "hozur.db"), Now: clock.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	// On the database the suite runs on, PostgreSQL too.
+	st := testStore(t, cfg.DataDir, clock.now)
 	srv, err := New(cfg, st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

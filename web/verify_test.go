@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +16,6 @@ import (
 
 	"hozur/config"
 	"hozur/registry"
-	"hozur/registry/storetest"
 )
 
 // publicEnv is a server with public verification configured by mod, and one
@@ -40,15 +38,7 @@ func newPublicEnv(t *testing.T, mod func(*config.Config)) *publicEnv {
 	if mod != nil {
 		mod(&cfg)
 	}
-	dbPath := filepath.Join(cfg.DataDir, "hozur.db")
-	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := testStore(t, cfg.DataDir, nil)
 	srv, err := New(cfg, st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
