@@ -25,7 +25,14 @@ var jobsTZ = func() *time.Location {
 // jobsScheduler is a scheduler on a fresh database whose clock reads *now.
 func jobsScheduler(t *testing.T, now *time.Time) *Scheduler {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "hozur.db")
+	return schedulerOn(t, filepath.Join(t.TempDir(), "hozur.db"), now)
+}
+
+// schedulerOn is a scheduler with a store of its own on the database of
+// dbPath (on the database the suite runs on), migrated, whose clock reads
+// *now. Two of them on one path are two servers on one database.
+func schedulerOn(t *testing.T, dbPath string, now *time.Time) *Scheduler {
+	t.Helper()
 	st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath})
 	if err != nil {
 		t.Fatal(err)
@@ -35,10 +42,9 @@ func jobsScheduler(t *testing.T, now *time.Time) *Scheduler {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
-	m := New(st, SettingsFrom(cfg), nil)
 	opt := SchedulerOptionsFrom(cfg)
 	opt.Now = func() time.Time { return *now }
-	s, err := NewScheduler(m, opt)
+	s, err := NewScheduler(New(st, SettingsFrom(cfg), nil), opt)
 	if err != nil {
 		t.Fatal(err)
 	}

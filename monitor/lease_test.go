@@ -11,10 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"hozur/config"
-	"hozur/registry"
-	"hozur/registry/storetest"
 )
 
 // twoServers are two schedulers, each with its own store, on one database
@@ -23,25 +19,7 @@ import (
 func twoServers(t *testing.T, now *time.Time) (a, b *Scheduler) {
 	t.Helper()
 	dbPath := filepath.Join(t.TempDir(), "hozur.db")
-	open := func() *Scheduler {
-		st, err := registry.Open(registry.Options{Driver: storetest.Driver(), DSN: storetest.DSN(t, dbPath), Path: dbPath})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		if _, err := st.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		cfg := config.Default()
-		opt := SchedulerOptionsFrom(cfg)
-		opt.Now = func() time.Time { return *now }
-		s, err := NewScheduler(New(st, SettingsFrom(cfg), nil), opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	return open(), open()
+	return schedulerOn(t, dbPath, now), schedulerOn(t, dbPath, now)
 }
 
 // TestEachScheduledRunOnce: both servers' schedules fire for every due
