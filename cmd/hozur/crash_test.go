@@ -556,7 +556,17 @@ func TestCrashDuringAPIWrites(t *testing.T) {
 				}
 			}()
 		}
-		time.Sleep(100*time.Millisecond + time.Duration(rng.Int64N(int64(900*time.Millisecond))))
+		// The kill comes at a random moment after the first write was
+		// answered (on a busy machine the first answer may take a while).
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			mu.Lock()
+			answered := len(acked) > 0 || fail != nil
+			mu.Unlock()
+			if answered {
+				break
+			}
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(900 * time.Millisecond))))
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		err := cmd.Wait()
 		cancel()
